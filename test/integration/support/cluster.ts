@@ -33,6 +33,9 @@ export async function freshNamespace(core: k8s.CoreV1Api, prefix: string): Promi
   return name;
 }
 
+/** Thrown from an `eventually` check: stop waiting at once, this will not get better. */
+export class GiveUp extends Error {}
+
 /**
  * Polls until `check` returns a value other than undefined, and returns it. Never a
  * timed assertion: the deadline only bounds how long a broken test hangs.
@@ -49,6 +52,7 @@ export async function eventually<T>(
       const value = await check();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) {

@@ -1,0 +1,183 @@
+// The operator's every request to the API server, in one place. Objects travel as
+// plain JSON (the generic custom-objects client serves built-in groups too), so
+// what a list returns and what a watch delivers have the same shape. Each request
+// waits for the rate limiter and is reported to `observe` for the metrics.
+import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import { RateLimiter } from './rate-limiter.ts';
+
+export interface Resource {
+  group: string;
+  version: string;
+  plural: string;
+}
+
+export const resources = {
+  workflows: { group: 'sluice.dev', version: 'v1alpha1', plural: 'workflows' },
+  workflowRuns: { group: 'sluice.dev', version: 'v1alpha1', plural: 'workflowruns' },
+  jobs: { group: 'batch', version: 'v1', plural: 'jobs' },
+  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
+} as const satisfies Record<string, Resource>;
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+}
+
+export interface ListPage<T> {
+  items: T[];
+  resourceVersion: string;
+  continueToken: string | undefined;
+}
+
+export interface RequestRecord {
+  verb: string;
+  resource: string;
+  code: number;
+  seconds: number;
+}
+
+export function errorCode(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  return undefined;
+}
+
+export const isNotFound = (err: unknown) => errorCode(err) === 404;
+export const isAlreadyExists = (err: unknown) => errorCode(err) === 409;
+export const isConflict = isAlreadyExists;
+
+/** The reason the API server gave, for logs and messages. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof ApiException) {
+    const body = typeof err.body === 'string' ? safeJson(err.body) : err.body;
+    const message = (body as { message?: string } | undefined)?.message;
+    return `${err.code}${message ? `: ${message}` : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text };
+  }
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class ClusterApi {
+  private readonly custom: CustomObjectsApi;
+  private readonly core: CoreV1Api;
+  private readonly limiter: RateLimiter;
+  private readonly observe: (record: RequestRecord) => void;
+
+  constructor(kubeconfig: KubeConfig, options: { qps: number; burst: number; observe: (record: RequestRecord) => void }) {
+    this.custom = kubeconfig.makeApiClient(CustomObjectsApi);
+    this.core = kubeconfig.makeApiClient(CoreV1Api);
+    this.limiter = new RateLimiter(options.qps, options.burst);
+    this.observe = options.observe;
+  }
+
+  private async request<R>(verb: string, resource: string, call: () => Promise<R>): Promise<R> {
+    await this.limiter.acquire();
+    const started = performance.now();
+    let code = 200;
+    try {
+      return await call();
+    } catch (err) {
+      code = errorCode(err) ?? 0;
+      throw err;
+    } finally {
+      this.observe({ verb, resource, code, seconds: (performance.now() - started) / 1000 });
+    }
+  }
+
+  watchPath(resource: Resource, namespace: string | undefined): string {
+    const ns = namespace ? `/namespaces/${namespace}` : '';
+    return `/apis/${resource.group}/${resource.version}${ns}/${resource.plural}`;
+  }
+
+  async list<T>(
+    resource: Resource,
+    namespace: string | undefined,
+    options: { labelSelector?: string | undefined; limit: number; continueToken?: string | undefined },
+  ): Promise<ListPage<T>> {
+    const query = { labelSelector: options.labelSelector, limit: options.limit, _continue: options.continueToken };
+    const list = (await this.request('list', resource.plural, () =>
+      namespace
+        ? this.custom.listNamespacedCustomObject({ ...resource, namespace, ...query })
+        : this.custom.listClusterCustomObject({ ...resource, ...query }),
+    )) as { items: T[]; metadata?: { resourceVersion?: string; continue?: string } };
+    return {
+      items: list.items,
+      resourceVersion: list.metadata?.resourceVersion ?? '',
+      continueToken: list.metadata?.continue || undefined,
+    };
+  }
+
+  /** The object, or undefined when it does not exist. */
+  async get<T>(resource: Resource, namespace: string, name: string): Promise<T | undefined> {
+    try {
+      return (await this.request('get', resource.plural, () =>
+        this.custom.getNamespacedCustomObject({ ...resource, namespace, name }),
+      )) as T;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async create<T>(resource: Resource, namespace: string, body: object): Promise<T> {
+    return (await this.request('create', resource.plural, () =>
+      this.custom.createNamespacedCustomObject({ ...resource, namespace, body }),
+    )) as T;
+  }
+
+  async replace<T>(resource: Resource, namespace: string, name: string, body: object): Promise<T> {
+    return (await this.request('update', resource.plural, () =>
+      this.custom.replaceNamespacedCustomObject({ ...resource, namespace, name, body }),
+    )) as T;
+  }
+
+  /**
+   * Deletes with Background propagation (the garbage collector removes the
+   * dependents). With `uid`, only that incarnation of the object is deleted.
+   * Resolves false when the object was already gone.
+   */
+  async delete(resource: Resource, namespace: string, name: string, uid?: string): Promise<boolean> {
+    try {
+      await this.request('delete', resource.plural, () =>
+        this.custom.deleteNamespacedCustomObject({
+          ...resource,
+          namespace,
+          name,
+          propagationPolicy: 'Background',
+          body: uid ? { preconditions: { uid } } : {},
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** A JSON merge patch of the status subresource. */
+  async patchStatus<T>(resource: Resource, namespace: string, name: string, patch: object): Promise<T> {
+    return (await this.request('patch', `${resource.plural}/status`, () =>
+      this.custom.patchNamespacedCustomObjectStatus({ ...resource, namespace, name, body: patch }, mergePatch),
+    )) as T;
+  }
+
+  async createEvent(namespace: string, event: CoreV1Event): Promise<void> {
+    await this.request('create', 'events', () => this.core.createNamespacedEvent({ namespace, body: event }));
+  }
+}
