@@ -1,0 +1,21 @@
+# syntax=docker/dockerfile:1
+# The sluice operator image: compiled JavaScript, production dependencies only,
+# on a distroless Node 24 base, running as a non-root user.
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# The Node binary package is for machines whose system Node is older; the image has Node 24.
+RUN npm ci --omit=optional --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev --omit=optional
+
+FROM gcr.io/distroless/nodejs24-debian12:nonroot
+WORKDIR /app
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+USER 65532:65532
+EXPOSE 8080 8081
+ENTRYPOINT ["/nodejs/bin/node", "dist/main.js"]
