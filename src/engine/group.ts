@@ -1,0 +1,62 @@
+// A group (§3): the runs of one Workflow whose entry's expression gave the same
+// key. It holds both halves of the engine's view of the group: how many of its
+// runs hold a slot (the admitted picture) and who waits (ready queue, contest,
+// runs parked on it), plus its standing in the round robin.
+import { Contenders, contestOf } from './contest.ts';
+import { NO_SLOT, type KeyedHeap } from './heap.ts';
+import { admissionOrder, type GroupName } from './ordering.ts';
+import { RunQueue } from './run-queue.ts';
+import type { RunRecord } from './run-record.ts';
+import type { Strategy } from './types.ts';
+
+export class Group implements GroupName {
+  readonly workflow: string;
+  /** '' (with key '') for the one pseudo-group of a Workflow without entries. */
+  readonly expression: string;
+  readonly key: string;
+  maxRuns = Infinity;
+  contenders: Contenders | undefined;
+  /** Runs in the group, in any state: the group is forgotten when none is left. */
+  members = 0;
+  /** Members holding a slot: running, or cancelled with their Job not yet gone. */
+  running = 0;
+  /** Queued members, best first, but those parked on another group: who goes at the group's next turn. */
+  readonly ready = new RunQueue<RunRecord>(admissionOrder);
+  /** Queued runs this group blocked while full, by a lower bound of their other groups' turn keys (pending.ts); none: undefined. */
+  parked: KeyedHeap<RunRecord> | undefined;
+  turnTime = Infinity;
+  turnSeq = -1;
+  /** The group's slot in the round robin while it has room and a ready run; NO_SLOT otherwise. */
+  turnSlot = NO_SLOT;
+  /** The group's slot among the groups with room again that hold parked runs; NO_SLOT otherwise. */
+  reopenedSlot = NO_SLOT;
+
+  constructor(workflow: string, expression: string, key: string) {
+    this.workflow = workflow;
+    this.expression = expression;
+    this.key = key;
+  }
+
+  get id(): string {
+    return this.expression === '' ? this.workflow : `${this.workflow} ${this.expression}=${JSON.stringify(this.key)}`;
+  }
+
+  /** Only while the group is empty: its Workflow changed. */
+  configure(maxRuns: number, strategy: Strategy): void {
+    this.maxRuns = maxRuns;
+    const contest = contestOf(strategy);
+    this.contenders = contest && new Contenders(contest);
+  }
+
+  /** A queued run joined: a group that never admitted has waited since its oldest one. */
+  noteQueued(queuedAt: number): boolean {
+    if (this.turnSeq >= 0 || queuedAt >= this.turnTime) return false;
+    this.turnTime = queuedAt;
+    return true;
+  }
+
+  tookTurn(now: number, seq: number): void {
+    this.turnTime = now;
+    this.turnSeq = seq;
+  }
+}

@@ -1,0 +1,93 @@
+// What the engine holds for one Workflow: its limits, its runs, its groups, and
+// the groups each run counts in under the current limits (§3.7).
+import { Group } from './group.ts';
+import { membership, noMemberships, type Membership, type RunRecord } from './run-record.ts';
+import type { ConcurrencyEntry, Tally, WorkflowLimits } from './types.ts';
+
+export class WorkflowBook {
+  readonly id: string;
+  /** undefined while the Workflow does not exist (or is not Ready). */
+  limits: WorkflowLimits | undefined;
+  readonly runs = new Set<RunRecord>();
+  /** Groups by expression, then key; the pseudo-group of a Workflow without entries has expression and key ''. */
+  private readonly groups = new Map<string, Map<string, Group>>();
+  private groupCount = 0;
+  queued = 0;
+  running = 0;
+
+  constructor(id: string) {
+    this.id = id;
+  }
+
+  /** Neither limits nor runs: nothing to remember. */
+  get idle(): boolean {
+    return this.limits === undefined && this.runs.size === 0;
+  }
+
+  tally(): Tally {
+    return { queued: this.queued, running: this.running, groups: this.groupCount };
+  }
+
+  /**
+   * The groups a run counts in, one per entry, creating the groups it is the
+   * first in. A queued run needs a key for every entry: without one (its keys
+   * predate the Workflow's current entries) it is in no group and cannot be
+   * admitted until it is enqueued again with new keys. A run holding a slot
+   * keeps the keys it was admitted with and counts wherever one still applies.
+   */
+  membershipsOf(run: RunRecord): readonly Membership[] {
+    const entries = this.limits?.entries;
+    if (!entries) return noMemberships;
+    if (entries.length === 0) return [membership(this.groupFor('', '', undefined), -1)];
+    if (run.state === 'queued') {
+      for (const spec of entries) if (keyFor(run, spec) === undefined) return noMemberships;
+    }
+    const memberships: Membership[] = [];
+    for (let entry = 0; entry < entries.length; entry++) {
+      const spec = entries[entry] as ConcurrencyEntry;
+      const key = keyFor(run, spec);
+      if (key !== undefined) memberships.push(membership(this.groupFor(spec.expression, key, spec), entry));
+    }
+    return memberships;
+  }
+
+  deadlineOf(run: RunRecord): number {
+    const timeout = this.limits?.scheduleTimeoutMicros;
+    return timeout === undefined ? Infinity : run.queuedAt + timeout;
+  }
+
+  /** Only while every run of the Workflow is detached, so every group is empty. */
+  reconfigure(limits: WorkflowLimits | undefined): void {
+    this.limits = limits;
+    for (const spec of limits?.entries ?? []) {
+      for (const group of this.groups.get(spec.expression)?.values() ?? []) group.configure(spec.maxRuns, spec.strategy);
+    }
+  }
+
+  forget(group: Group): void {
+    const table = this.groups.get(group.expression);
+    if (!table?.delete(group.key)) return;
+    this.groupCount -= 1;
+    if (table.size === 0) this.groups.delete(group.expression);
+  }
+
+  private groupFor(expression: string, key: string, spec: ConcurrencyEntry | undefined): Group {
+    let table = this.groups.get(expression);
+    const known = table?.get(key);
+    if (known) return known;
+    const group = new Group(this.id, expression, key);
+    if (spec) group.configure(spec.maxRuns, spec.strategy);
+    if (!table) {
+      table = new Map();
+      this.groups.set(expression, table);
+    }
+    table.set(key, group);
+    this.groupCount += 1;
+    return group;
+  }
+}
+
+function keyFor(run: RunRecord, spec: ConcurrencyEntry): string | undefined {
+  for (const k of run.keys) if (k.expression === spec.expression) return k.key;
+  return undefined;
+}
