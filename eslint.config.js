@@ -1,9 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-// The admission engine and the CEL key code must stay pure (no I/O, no
+// The admission engine, the CEL key code and the API types must stay pure (no I/O, no
 // clock, no client), so that they can be tested exhaustively.
-const pureModules = ['src/engine/**/*.ts', 'src/keys/**/*.ts'];
+const pureModules = ['src/engine/**/*.ts', 'src/keys/**/*.ts', 'src/api/**/*.ts'];
 const impureImports = [
   { name: '@kubernetes/client-node', message: 'Pure code must not talk to Kubernetes; do it in src/kubernetes.' },
   { name: 'pino', message: 'Pure code must not log; return a value and let the caller log it.' },
