@@ -1,0 +1,179 @@
+// Where a run is admitted. One cycle:
+//   1. decide  — the engine decides from the state it holds and applies its own
+//                decisions at once: an admitted run counts against its groups from
+//                this moment (assume) ...
+//   2. write   — ... and then the writes go out: the Job (named after the run, so a
+//                stale cache can never make a second one), then the run's status.
+//   3. undo    — a Job create that fails gives the slot back (admissionFailed) and
+//                the run is retried with backoff.
+// Cancellations write the run's terminal status first, so the decision survives a
+// crash, then delete the Job; its slots are free once the deletion is accepted.
+import { jobForRun, type WorkflowRun } from '../api/index.ts';
+import type { AdmissionEngine, Decision, QueuedRun } from '../engine/index.ts';
+import { errorCode, errorMessage, isAlreadyExists, resources, type ClusterApi } from '../kubernetes/cluster-api.ts';
+import type { EventRecorder } from '../kubernetes/events.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { Metrics } from '../telemetry/metrics.ts';
+import { nowMicros } from './clock.ts';
+import type { StatusChange } from './run-status.ts';
+import type { RunStatusWriter, WriteResult } from './status-writer.ts';
+import type { WorkQueue } from './work-queue.ts';
+import type { WorkflowRegistry } from './workflow-registry.ts';
+
+export interface AdmissionDeps {
+  engine: AdmissionEngine;
+  api: ClusterApi;
+  writer: RunStatusWriter;
+  events: EventRecorder;
+  metrics: Metrics;
+  logger: Logger;
+  runs: { get(key: string): WorkflowRun | undefined };
+  /** Runs this process admitted whose Job the cache has not shown yet. */
+  admittedHere: Set<string>;
+  workflows: WorkflowRegistry;
+  /** What the engine was told of each active run (keys, priority, queuedAt). */
+  active: Map<string, QueuedRun>;
+  runQueue: WorkQueue;
+}
+
+export function runTarget(run: WorkflowRun) {
+  return { apiVersion: 'sluice.dev/v1alpha1', kind: 'WorkflowRun', namespace: run.metadata.namespace ?? '', name: run.metadata.name, uid: run.metadata.uid ?? '' };
+}
+
+function workflowLabels(run: WorkflowRun) {
+  return { namespace: run.metadata.namespace ?? '', workflow: run.spec.workflowRef.name };
+}
+
+export class AdmissionCycle {
+  private readonly d: AdmissionDeps;
+
+  constructor(deps: AdmissionDeps) {
+    this.d = deps;
+  }
+
+  run(now: number): number {
+    const decisions = this.d.engine.decide(now);
+    for (const decision of decisions) this.act(decision, now);
+    return decisions.length;
+  }
+
+  private act(decision: Decision, now: number): void {
+    const run = this.d.runs.get(decision.run);
+    const queued = this.d.active.get(decision.run);
+    if (decision.type !== 'admit') this.d.active.delete(decision.run);
+    if (!run) {
+      // Deleted since it was enqueued: nothing to write, and no slot to hold.
+      this.d.engine.remove(decision.run);
+      return;
+    }
+    switch (decision.type) {
+      case 'admit':
+        void this.admit(run, queued, now);
+        return;
+      case 'cancel':
+        this.cancel(run, queued, {
+          phase: 'Cancelled',
+          reason: decision.reason,
+          message:
+            decision.reason === 'CancelledQueuedExceptOldest'
+              ? 'Cancelled: its group already keeps the maximum number of older queued runs (CANCEL_QUEUED_EXCEPT_OLDEST)'
+              : decision.reason === 'CancelledInProgress'
+                ? `Cancelled in progress: replaced by newer run ${nameOf(decision.replacedBy)} (CANCEL_IN_PROGRESS)`
+                : `Cancelled while queued: superseded by newer run ${nameOf(decision.replacedBy)} (CANCEL_QUEUED_EXCEPT_NEWEST)`,
+        }, decision.running);
+        this.d.metrics.cancelled.inc({ ...workflowLabels(run), reason: decision.reason });
+        return;
+      case 'reject':
+        this.cancel(run, queued, { phase: 'Cancelled', reason: 'CancelledNewest', message: 'Rejected: its concurrency group was full (CANCEL_NEWEST)' }, false);
+        this.d.metrics.rejected.inc(workflowLabels(run));
+        return;
+      case 'timeout':
+        this.cancel(run, queued, { phase: 'Cancelled', reason: 'ScheduleTimeout', message: 'Cancelled: it stayed queued longer than the Workflow scheduleTimeout' }, false);
+        this.d.metrics.timedOut.inc(workflowLabels(run));
+        return;
+    }
+  }
+
+  private async admit(run: WorkflowRun, queued: QueuedRun | undefined, now: number): Promise<void> {
+    const key = `${run.metadata.namespace}/${run.metadata.name}`;
+    const workflow = this.d.workflows.get(`${run.metadata.namespace}/${run.spec.workflowRef.name}`);
+    if (!queued || workflow?.kind !== 'ready') {
+      // The engine admitted a run the controller no longer holds as queued (its
+      // Workflow went away in between): give the slot back and look again.
+      this.d.engine.admissionFailed(key);
+      this.d.runQueue.add(key);
+      return;
+    }
+    const job = jobForRun(workflow.workflow, run, queued.keys);
+    this.d.admittedHere.add(key);
+    try {
+      await this.d.api.create(resources.jobs, run.metadata.namespace ?? '', job);
+    } catch (err) {
+      if (!isAlreadyExists(err)) {
+        this.d.admittedHere.delete(key);
+        this.d.engine.admissionFailed(key);
+        const status = errorCode(err);
+        if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
+          // The API server refuses this Job (a bad template): retrying cannot help.
+          this.d.engine.remove(key);
+          this.d.active.delete(key);
+          void this.finish(run, { phase: 'Failed', reason: 'JobFailed', message: `the Job could not be created: ${errorMessage(err)}` });
+          return;
+        }
+        const retryInMs = this.d.runQueue.retry(key);
+        this.d.logger.warn({ namespace: run.metadata.namespace, run: run.metadata.name, err: errorMessage(err), retryInMs }, 'Job create failed; slot released');
+        return;
+      }
+    }
+    const startTime = nowMicros();
+    this.d.metrics.admitted.inc(workflowLabels(run));
+    this.d.metrics.admissionWait.observe(workflowLabels(run), Math.max(0, now - queued.queuedAt) / 1e6);
+    this.d.logger.info({ namespace: run.metadata.namespace, workflow: run.spec.workflowRef.name, run: run.metadata.name, key: queued.keys.map((k) => k.key).join(','), job: job.metadata.name }, 'admitted');
+    const message = `Admitted: Job ${job.metadata.name} created`;
+    const result = await this.d.writer.write(run, {
+      phase: 'Running', reason: 'Admitted', message, concurrencyKeys: queued.keys, queuedAt: queued.queuedAt, startTime, jobName: job.metadata.name,
+    });
+    if (result === 'written') this.d.events.record(runTarget(run), 'Normal', 'Admitted', message);
+  }
+
+  private cancel(run: WorkflowRun, queued: QueuedRun | undefined, change: StatusChange, running: boolean): void {
+    const full: StatusChange = { ...change, completionTime: nowMicros(), ...(queued ? { concurrencyKeys: queued.keys, queuedAt: queued.queuedAt } : {}) };
+    void this.finish(run, full).then((result) => {
+      if (result !== 'failed' && running) void this.deleteJob(run);
+    });
+  }
+
+  /**
+   * Writes a terminal status, and once written the Event that goes with it:
+   * Rejected (CANCEL_NEWEST), Cancelled, or Failed. Success has no Event; the
+   * phase says it.
+   */
+  async finish(run: WorkflowRun, change: StatusChange): Promise<WriteResult> {
+    const result = await this.d.writer.write(run, change);
+    if (result === 'written') {
+      this.d.logger.info({ namespace: run.metadata.namespace, workflow: run.spec.workflowRef.name, run: run.metadata.name, phase: change.phase, reason: change.reason }, change.message);
+      const event = change.phase === 'Failed' ? 'Failed' : change.reason === 'CancelledNewest' ? 'Rejected' : change.phase === 'Cancelled' ? 'Cancelled' : undefined;
+      if (event) this.d.events.record(runTarget(run), event === 'Failed' ? 'Warning' : 'Normal', event, change.message);
+    }
+    return result;
+  }
+
+  /** Deletes a cancelled run's Job; once the API server accepts, its slots are free. */
+  async deleteJob(run: WorkflowRun): Promise<void> {
+    const key = `${run.metadata.namespace}/${run.metadata.name}`;
+    const jobName = run.status?.jobName ?? jobForRun.nameFor(run);
+    try {
+      await this.d.api.delete(resources.jobs, run.metadata.namespace ?? '', jobName);
+      this.d.engine.remove(key);
+      this.d.runQueue.forget(key);
+      this.d.runQueue.add(key);
+    } catch (err) {
+      const retryInMs = this.d.runQueue.retry(key);
+      this.d.logger.warn({ namespace: run.metadata.namespace, run: run.metadata.name, err: errorMessage(err), retryInMs }, 'Job delete failed');
+    }
+  }
+}
+
+function nameOf(id: string): string {
+  return id.slice(id.indexOf('/') + 1);
+}
