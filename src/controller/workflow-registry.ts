@@ -3,7 +3,7 @@
 // run's keys, the validator of run inputs, and whether it is Ready (and if not,
 // why, in words the user can act on).
 import { z } from 'zod';
-import { parseDuration, type Workflow } from '../api/index.ts';
+import { inputSizeError, parseDuration, type Workflow } from '../api/index.ts';
 import type { ConcurrencyEntry, WorkflowLimits } from '../engine/index.ts';
 import { compileConcurrencyExpression, type KeyProgram } from '../keys/index.ts';
 
@@ -26,9 +26,6 @@ export interface UnreadyWorkflow {
 
 export type WorkflowState = ReadyWorkflow | UnreadyWorkflow;
 
-/** At most 64 KiB serialized, as the specification bounds spec.input. */
-export const maxInputBytes = 64 * 1024;
-
 function inputChecker(schema: Record<string, unknown> | undefined): { ok: true; check: (input: unknown) => string | undefined } | { ok: false; error: string } {
   let validator: z.ZodType | undefined;
   if (schema !== undefined) {
@@ -41,8 +38,8 @@ function inputChecker(schema: Record<string, unknown> | undefined): { ok: true; 
   return {
     ok: true,
     check: (input) => {
-      const size = Buffer.byteLength(JSON.stringify(input ?? {}));
-      if (size > maxInputBytes) return `spec.input is ${size} bytes serialized; at most ${maxInputBytes} are allowed`;
+      const tooLarge = inputSizeError(input);
+      if (tooLarge) return tooLarge;
       if (!validator) return undefined;
       const result = validator.safeParse(input ?? {});
       if (result.success) return undefined;
