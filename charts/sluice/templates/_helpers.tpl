@@ -27,14 +27,23 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* The rules the operator needs in each namespace it watches: exactly the verbs it uses. */}}
+{{/*
+The rules the operator needs in each namespace it watches: exactly the requests it
+makes (src/kubernetes/cluster-api.ts). Informers only list and watch; the one live
+read is of a Job. A Job's ownerReference to its run has blockOwnerDeletion, which
+the OwnerReferencesPermissionEnforcement admission plugin allows only to whoever
+may update the run's finalizers.
+*/}}
 {{- define "sluice.rules" -}}
 - apiGroups: [sluice.dev]
   resources: [workflows, workflowruns]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 - apiGroups: [sluice.dev]
   resources: [workflows/status, workflowruns/status]
   verbs: [patch]
+- apiGroups: [sluice.dev]
+  resources: [workflowruns/finalizers]
+  verbs: [update]
 - apiGroups: [batch]
   resources: [jobs]
   verbs: [get, list, watch, create, delete]

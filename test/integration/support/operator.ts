@@ -24,13 +24,19 @@ export interface Operator {
 
 const main = resolve('src/main.ts');
 
-export async function startOperator(args: string[] = [], options: { waitReady?: boolean } = {}): Promise<Operator> {
+export interface OperatorOptions {
+  waitReady?: boolean;
+  /** Whose credentials the operator uses; default the admin kubeconfig of the control plane. */
+  kubeconfig?: string;
+}
+
+export async function startOperator(args: string[] = [], options: OperatorOptions = {}): Promise<Operator> {
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
   const logFile = join(mkdtempSync(join(tmpdir(), 'sluice-operator-')), 'operator.log');
   const fd = openSync(logFile, 'a');
   const child = spawn(
     process.execPath,
-    [main, `--kubeconfig=${inject('kubeconfig')}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+    [main, `--kubeconfig=${options.kubeconfig ?? inject('kubeconfig')}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`,
       `--health-probe-bind-address=127.0.0.1:${healthPort}`, '--log-level=debug', ...args],
     { stdio: ['ignore', fd, fd], env: { ...process.env, SLUICE_KUBE_API_QPS: '500', SLUICE_KUBE_API_BURST: '1000' } },
   );
