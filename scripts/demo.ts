@@ -29,19 +29,19 @@ interface Run {
   status?: { phase?: string; reason?: string; concurrencyKeys?: { expression: string; key: string }[] };
 }
 
+// CRDs go through CustomObjectsApi as raw JSON: the typed ApiextensionsV1Api
+// serializes its own field names and would drop x-kubernetes-* keys of the schema.
 async function applyCrds(kc: k8s.KubeConfig): Promise<void> {
-  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const crdResource = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' };
   for (const file of readdirSync('crds').filter((f) => f.endsWith('.yaml'))) {
-    const crd = parseAllDocuments(readFileSync(join('crds', file), 'utf8'))[0]?.toJS() as k8s.V1CustomResourceDefinition;
-    const name = crd.metadata?.name ?? '';
-    try {
-      const existing = await ext.readCustomResourceDefinition({ name });
-      await ext.replaceCustomResourceDefinition({ name, body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
-    } catch {
-      await ext.createCustomResourceDefinition({ body: crd });
-    }
+    const crd = parseAllDocuments(readFileSync(join('crds', file), 'utf8'))[0]?.toJS() as { metadata: { name: string } };
+    const name = crd.metadata.name;
+    const existing = (await custom.getClusterCustomObject({ ...crdResource, name }).catch(() => undefined)) as { metadata: { resourceVersion: string } } | undefined;
+    if (existing) await custom.replaceClusterCustomObject({ ...crdResource, name, body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata.resourceVersion } } });
+    else await custom.createClusterCustomObject({ ...crdResource, body: crd });
     for (;;) {
-      const got = await ext.readCustomResourceDefinition({ name });
+      const got = (await custom.getClusterCustomObject({ ...crdResource, name })) as { status?: { conditions?: { type: string; status: string }[] } };
       if (got.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
       await sleep(200);
     }
