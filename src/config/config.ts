@@ -86,7 +86,7 @@ SLUICE_MAX_CONCURRENT_RUNS=10); a flag wins over the environment.
   --max-concurrent-runs N            runs running at once across every Workflow; 0 = unlimited (default 0)
   --metrics-bind-address ADDR        where /metrics listens, host:port or "0" to disable (default :8080)
   --health-probe-bind-address ADDR   where /healthz and /readyz listen (default :8081)
-  --leader-elect                     elect a leader with a Lease, so several replicas are safe (default false)
+  --leader-elect[=BOOL]              elect a leader with a Lease, so several replicas are safe (default false)
   --leader-election-namespace NAME   namespace of the Lease (default: the pod's namespace, else "default")
   --leader-election-id NAME          name of the Lease (default sluice-leader)
   --log-level LEVEL                  ${logLevels.join(', ')} (default info)
@@ -98,10 +98,19 @@ SLUICE_MAX_CONCURRENT_RUNS=10); a flag wins over the environment.
 
 /** Parses argv (without node and script) and an environment. Pure: no process access. */
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ConfigResult {
+  // Boolean flags also take a value (--leader-elect=false), as Kubernetes tools'
+  // flags do; node's parseArgs refuses that form, so it is taken out first.
+  const booleanValues = new Map<string, string>();
+  const args = argv.filter((arg) => {
+    const match = /^--([a-z-]+)=(.*)$/s.exec(arg);
+    if (!match?.[1] || !booleanFlags.has(match[1] as FlagName)) return true;
+    booleanValues.set(match[1], match[2] ?? '');
+    return false;
+  });
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args,
       strict: true,
       allowPositionals: false,
       options: Object.fromEntries(
@@ -118,7 +127,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
 
   const raw: Record<string, unknown> = {};
   for (const name of flagNames) {
-    const fromFlag = parsed.values[name];
+    const fromFlag = booleanValues.get(name) ?? parsed.values[name];
     const fromEnv = env[environmentName(name)];
     if (fromFlag !== undefined) raw[name] = fromFlag;
     else if (fromEnv !== undefined && fromEnv !== '') {
@@ -131,7 +140,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (!result.success) {
     const issue = result.error.issues[0];
     const flag = String(issue?.path[0] ?? '');
-    const source = parsed.values[flag as FlagName] !== undefined ? `--${flag}` : `${environmentName(flag)} (--${flag})`;
+    const source = parsed.values[flag as FlagName] !== undefined || booleanValues.has(flag) ? `--${flag}` : `${environmentName(flag)} (--${flag})`;
     const value = raw[flag];
     const shown = Array.isArray(value) ? JSON.stringify(value[Number(issue?.path[1] ?? 0)]) : JSON.stringify(value);
     return { ok: false, error: `invalid ${source} ${shown}: ${issue?.message ?? 'invalid value'}` };

@@ -20,6 +20,7 @@ export class EventRecorder {
   private readonly component: string;
   private readonly instance: string;
   private sequence = 0;
+  private failures = 0;
 
   constructor(api: ClusterApi, logger: Logger, instance: string) {
     this.api = api;
@@ -46,7 +47,9 @@ export class EventRecorder {
       count: 1,
     };
     this.api.createEvent(target.namespace, event).catch((err: unknown) => {
-      this.logger.debug({ namespace: target.namespace, run: target.name, reason, err: errorMessage(err) }, 'could not record an event');
+      // Events are best effort, but a missing permission must not go unnoticed.
+      const level = this.failures++ === 0 ? 'warn' : 'debug';
+      this.logger[level]({ namespace: target.namespace, run: target.name, reason, err: errorMessage(err) }, 'could not record an event');
     });
   }
 }

@@ -175,6 +175,9 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       '--service-cluster-ip-range=10.0.0.0/24',
       '--authorization-mode=RBAC',
+      // As on most production clusters: setting blockOwnerDeletion on a Job owned by
+      // a WorkflowRun needs update on workflowruns/finalizers, so the chart's RBAC is proven.
+      '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
       '--profiling=false',
     ]);
     await waitUntil('kube-apiserver /readyz', async () => (await api('GET', '/readyz')).status === 200, {

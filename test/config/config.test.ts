@@ -6,6 +6,11 @@ function error(result: ConfigResult): string {
   return result.error;
 }
 
+function ok(result: ConfigResult) {
+  if (!result.ok) throw new Error(`expected a config, got ${result.error}`);
+  return result.config;
+}
+
 describe('configuration', () => {
   it('has the documented defaults', () => {
     const result = parseConfig([], {});
@@ -60,8 +65,14 @@ describe('configuration', () => {
     [['--kube-api-qps', '100', '--kube-api-burst', '10'], /^invalid --kube-api-burst 10: must be at least --kube-api-qps/],
     [['--max-concurent-runs', '3'], /Unknown option '--max-concurent-runs'/],
     [['positional'], /Unexpected argument 'positional'/],
+    [['--leader-elect=yes'], /^invalid --leader-elect "yes": expected true or false/],
   ])('refuses %j with a message naming it', (argv, message) => {
     expect(error(parseConfig(argv, {}))).toMatch(message);
+  });
+
+  it('takes a value for a boolean flag, as Kubernetes tools do', () => {
+    expect(ok(parseConfig(['--leader-elect=true'], {})).leaderElect).toBe(true);
+    expect(ok(parseConfig(['--leader-elect=false'], { SLUICE_LEADER_ELECT: 'true' })).leaderElect).toBe(false);
   });
 
   it('names the environment variable when the bad value came from it', () => {
