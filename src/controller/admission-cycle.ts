@@ -30,6 +30,8 @@ export interface AdmissionDeps {
   runs: { get(key: string): WorkflowRun | undefined };
   /** Runs this process admitted whose Job the cache has not shown yet. */
   admittedHere: Set<string>;
+  /** Runs whose Job deletion the API server accepted: a cache still showing that Job is stale. */
+  jobsDeleted: Set<string>;
   workflows: WorkflowRegistry;
   /** What the engine was told of each active run (keys, priority, queuedAt). */
   active: Map<string, QueuedRun>;
@@ -164,6 +166,7 @@ export class AdmissionCycle {
     const jobName = run.status?.jobName ?? jobForRun.nameFor(run);
     try {
       await this.d.api.delete(resources.jobs, run.metadata.namespace ?? '', jobName);
+      this.d.jobsDeleted.add(key);
       this.d.engine.remove(key);
       this.d.runQueue.forget(key);
       this.d.runQueue.add(key);

@@ -71,6 +71,8 @@ export class Controller {
   private readonly admittedHere = new Set<string>();
   /** Runs with a request in flight that must not be repeated (a Job delete, a live read). */
   private readonly inFlight = new Set<string>();
+  /** Runs whose Job deletion was accepted (a run never gets another Job). */
+  private readonly jobsDeleted = new Set<string>();
   private readonly runsByWorkflow = new Map<string, Set<string>>();
   private readonly awaitingQueuedStatus = new Set<string>();
   private stopped = false;
@@ -119,6 +121,7 @@ export class Controller {
       logger: options.logger,
       runs: this.runs,
       admittedHere: this.admittedHere,
+      jobsDeleted: this.jobsDeleted,
       workflows: this.registry,
       active: this.active,
       runQueue: this.runQueue,
@@ -263,6 +266,7 @@ export class Controller {
     this.jobsSeen.delete(key);
     this.admittedHere.delete(key);
     this.inFlight.delete(key);
+    this.jobsDeleted.delete(key);
     this.writer.forget(key);
   }
 
@@ -310,6 +314,8 @@ export class Controller {
         this.active.delete(key);
         return;
       case 'cleanUpJob':
+        // Deleted already: the cache has not caught up, and the slot is free.
+        if (this.jobsDeleted.has(key)) return;
         this.observeRunning(key, this.runningRun(run, plan.keys, this.firstSeen.get(key) ?? 0));
         if (leader && !this.inFlight.has(key)) {
           this.inFlight.add(key);

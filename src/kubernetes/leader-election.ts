@@ -50,8 +50,9 @@ export class LeaderElector {
     this.o = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, ...options };
   }
 
+  /** False from the instant the renew deadline passes, not only at the next tick. */
   get isLeader(): boolean {
-    return this.leading && !this.stopped;
+    return this.leading && !this.stopped && performance.now() - this.lastRenewal <= this.o.renewDeadlineMs;
   }
 
   start(): void {
