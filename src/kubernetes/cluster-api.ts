@@ -2,7 +2,7 @@
 // plain JSON (the generic custom-objects client serves built-in groups too), so
 // what a list returns and what a watch delivers have the same shape. Each request
 // waits for the rate limiter and is reported to `observe` for the metrics.
-import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type HttpInfo, type KubeConfig } from '@kubernetes/client-node';
 import { RateLimiter } from './rate-limiter.ts';
 
 export interface Resource {
@@ -86,12 +86,15 @@ export class ClusterApi {
     this.observe = options.observe;
   }
 
-  private async request<R>(verb: string, resource: string, call: () => Promise<R>): Promise<R> {
+  /** One rate-limited request, recorded with the status code the API server answered. */
+  private async request<R>(verb: string, resource: string, call: () => Promise<HttpInfo<R>>): Promise<R> {
     await this.limiter.acquire();
     const started = performance.now();
-    let code = 200;
+    let code = 0;
     try {
-      return await call();
+      const response = await call();
+      code = response.httpStatusCode;
+      return response.data;
     } catch (err) {
       code = errorCode(err) ?? 0;
       throw err;
@@ -113,8 +116,8 @@ export class ClusterApi {
     const query = { labelSelector: options.labelSelector, limit: options.limit, _continue: options.continueToken };
     const list = (await this.request('list', resource.plural, () =>
       namespace
-        ? this.custom.listNamespacedCustomObject({ ...resource, namespace, ...query })
-        : this.custom.listClusterCustomObject({ ...resource, ...query }),
+        ? this.custom.listNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, ...query })
+        : this.custom.listClusterCustomObjectWithHttpInfo({ ...resource, ...query }),
     )) as { items: T[]; metadata?: { resourceVersion?: string; continue?: string } };
     return {
       items: list.items,
@@ -127,7 +130,7 @@ export class ClusterApi {
   async get<T>(resource: Resource, namespace: string, name: string): Promise<T | undefined> {
     try {
       return (await this.request('get', resource.plural, () =>
-        this.custom.getNamespacedCustomObject({ ...resource, namespace, name }),
+        this.custom.getNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, name }),
       )) as T;
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -137,13 +140,13 @@ export class ClusterApi {
 
   async create<T>(resource: Resource, namespace: string, body: object): Promise<T> {
     return (await this.request('create', resource.plural, () =>
-      this.custom.createNamespacedCustomObject({ ...resource, namespace, body }),
+      this.custom.createNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, body }),
     )) as T;
   }
 
   async replace<T>(resource: Resource, namespace: string, name: string, body: object): Promise<T> {
     return (await this.request('update', resource.plural, () =>
-      this.custom.replaceNamespacedCustomObject({ ...resource, namespace, name, body }),
+      this.custom.replaceNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, name, body }),
     )) as T;
   }
 
@@ -155,7 +158,7 @@ export class ClusterApi {
   async delete(resource: Resource, namespace: string, name: string, uid?: string): Promise<boolean> {
     try {
       await this.request('delete', resource.plural, () =>
-        this.custom.deleteNamespacedCustomObject({
+        this.custom.deleteNamespacedCustomObjectWithHttpInfo({
           ...resource,
           namespace,
           name,
@@ -173,11 +176,11 @@ export class ClusterApi {
   /** A JSON merge patch of the status subresource. */
   async patchStatus<T>(resource: Resource, namespace: string, name: string, patch: object): Promise<T> {
     return (await this.request('patch', `${resource.plural}/status`, () =>
-      this.custom.patchNamespacedCustomObjectStatus({ ...resource, namespace, name, body: patch }, mergePatch),
+      this.custom.patchNamespacedCustomObjectStatusWithHttpInfo({ ...resource, namespace, name, body: patch }, mergePatch),
     )) as T;
   }
 
   async createEvent(namespace: string, event: CoreV1Event): Promise<void> {
-    await this.request('create', 'events', () => this.core.createNamespacedEvent({ namespace, body: event }));
+    await this.request('create', 'events', () => this.core.createNamespacedEventWithHttpInfo({ namespace, body: event }));
   }
 }
