@@ -2,7 +2,7 @@
 // /readyz, readiness that waits for the caches, and start-up errors.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -10,6 +10,7 @@ import { freePort } from '../cluster/control-plane.ts';
 import { clients, eventually, freshNamespace } from './support/cluster.ts';
 import { installCrds } from './support/crds.ts';
 import { startOperator, type Operator } from './support/operator.ts';
+import { Relay } from './support/relay.ts';
 
 const c = clients();
 let namespace: string;
@@ -29,32 +30,6 @@ afterEach(async () => {
 async function get(url: string): Promise<{ status: number; body: string }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.text() };
-}
-
-/** A TCP relay from a local port to the API server: the API server "comes back" when it starts. */
-function relay(port: number, target: URL): Promise<Server> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  cleanups.push(() => {
-    server.close();
-    for (const s of sockets) s.destroy();
-  });
-  return new Promise((done, fail) => {
-    server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => done(server));
-  });
 }
 
 describe('probes', () => {
@@ -84,7 +59,8 @@ describe('probes', () => {
     expect(await get(`${operator.healthUrl}/healthz`)).toEqual({ status: 200, body: 'ok\n' });
     expect(operator.logs().some((l) => l['msg'] === 'caches synced')).toBe(false);
 
-    await relay(port, server);
+    const relay = await Relay.start(port, server);
+    cleanups.push(() => void relay.cut());
     const ready = await eventually('the operator to become ready through the relay', async () => {
       const res = await get(`${operator.healthUrl}/readyz`);
       return res.status === 200 ? res : undefined;
