@@ -267,6 +267,42 @@ describe('changes while runs are in flight', () => {
     expect(maxActive().get("'constant'=constant")).toBe(1);
   });
 
+  it('a lower maxRuns cancels the oldest running runs under CANCEL_IN_PROGRESS, and none under GROUP_ROUND_ROBIN', async () => {
+    const s = await setUp('lower-limit');
+    const spec = (maxRuns: number, limitStrategy: string) => ({ concurrency: [{ maxRuns, limitStrategy }], template: jobTemplate('60s') });
+    await s.createWorkflow('cip', spec(3, 'CANCEL_IN_PROGRESS'));
+    await s.createWorkflow('rr', spec(2, 'GROUP_ROUND_ROBIN'));
+    const cip = [await s.createRun('cip', { n: 0 }), await s.createRun('cip', { n: 1 }), await s.createRun('cip', { n: 2 })];
+    const rr = [await s.createRun('rr', { n: 0 }), await s.createRun('rr', { n: 1 })];
+    for (const r of [...cip, ...rr]) await s.waitForRun(r.metadata.name, 'Running');
+    const waiting = await s.createRun('rr', { n: 2 });
+    await s.waitForRun(waiting.metadata.name, 'Queued');
+
+    await s.updateWorkflowSpec('cip', spec(1, 'CANCEL_IN_PROGRESS'));
+    await s.updateWorkflowSpec('rr', spec(1, 'GROUP_ROUND_ROBIN'));
+    for (const r of cip.slice(0, 2)) await s.waitForRun(r.metadata.name, 'Cancelled', 'CancelledInProgress');
+    expect((await s.run(cip[2]?.metadata.name ?? '')).status?.phase).toBe('Running');
+    // The Workflow status shows the new generation was seen before judging round robin.
+    await eventually('rr to be observed at generation 2', async () => ((await s.workflow('rr')).status?.observedGeneration === 2) || undefined);
+    for (const r of rr) expect((await s.run(r.metadata.name)).status?.phase).toBe('Running');
+    expect((await s.run(waiting.metadata.name)).status?.phase).toBe('Queued');
+  });
+
+  it('a new expression re-evaluates queued runs; running runs keep their keys', async () => {
+    const s = await setUp('new-expression');
+    const spec = (expression: string) => ({ concurrency: [{ expression, maxRuns: 1 }], template: jobTemplate('60s') });
+    await s.createWorkflow('wf', spec('input.a'));
+    const running = await s.createRun('wf', { a: 'x', b: 'one' });
+    await s.waitForRun(running.metadata.name, 'Running');
+    const queued = await s.createRun('wf', { a: 'x', b: 'two' });
+    await s.waitForRun(queued.metadata.name, 'Queued');
+
+    await s.updateWorkflowSpec('wf', spec('input.b'));
+    const admitted = await s.waitForRun(queued.metadata.name, 'Running');
+    expect(admitted.status?.concurrencyKeys).toEqual([{ expression: 'input.b', key: 'two' }]);
+    expect((await s.run(running.metadata.name)).status?.concurrencyKeys).toEqual([{ expression: 'input.a', key: 'x' }]);
+  });
+
   it('a finished run stays Succeeded when its Job is removed later', async () => {
     const s = await setUp('terminal-final');
     await s.createWorkflow('tf', { template: jobTemplate('1s') });
