@@ -9,14 +9,10 @@ import { compiled, repeated, variables } from './builders.ts';
 
 const sizeBudget = `evaluation stopped: its macros went over the size budget of ${guardedSizeBudget} units (the list elements and characters they iterate over or build)`;
 const timeBudget = `evaluation stopped: it took longer than its time budget of ${guardedTimeoutMs} ms`;
-/** Far above any budget: a stall would show as a test taking seconds. */
-const prompt = 2_000;
-
-function timed(expression: string, input: Record<string, unknown>): { result: KeyResult; ms: number } {
-  const program = compiled(expression);
-  const start = performance.now();
-  const result = evaluateKey(program, variables(input));
-  return { result, ms: performance.now() - start };
+// No assertion here is on time (the machines are shared and noisy): a budget that
+// failed to stop the work would show as the test's own deadline passing.
+function timed(expression: string, input: Record<string, unknown>): { result: KeyResult } {
+  return { result: evaluateKey(compiled(expression), variables(input)) };
 }
 
 const numbers = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -28,16 +24,14 @@ describe('bounded evaluation', () => {
     ['exists two deep over 30,000 elements', 'input.l.exists(x, input.l.exists(y, y == -1.0)) ? "a" : "b"', { l: numbers(30_000) }],
     ['filter two deep over 30,000 elements', 'input.l.filter(x, input.l.filter(y, y == x).size() > 1).size()', { l: numbers(30_000) }],
   ])('stops %s', (_, expression, input) => {
-    const { result, ms } = timed(expression, input);
+    const { result } = timed(expression, input);
     expect(result.ok).toBe(false);
     expect([sizeBudget, timeBudget]).toContain((result as { error: string }).error);
-    expect(ms).toBeLessThan(prompt);
   });
 
   it('stops a list of large strings before it is joined into one of half a gigabyte', () => {
-    const { result, ms } = timed('input.l.map(x, input.s).join().size()', { s: big, l: numbers(12_000) });
+    const { result } = timed('input.l.map(x, input.s).join().size()', { s: big, l: numbers(12_000) });
     expect(result).toEqual({ ok: false, error: sizeBudget });
-    expect(ms).toBeLessThan(prompt);
   });
 
   it('stops a string that triples at every map stage before anything reads it', () => {
@@ -47,9 +41,8 @@ describe('bounded evaluation', () => {
   });
 
   it('refuses to join a result longer than 64 KiB, even without macros', () => {
-    const { result, ms } = timed('input.l.join(input.sep).size()', { sep: 'y'.repeat(16_000), l: Array.from({ length: 16_000 }, () => '') });
+    const { result } = timed('input.l.join(input.sep).size()', { sep: 'y'.repeat(16_000), l: Array.from({ length: 16_000 }, () => '') });
     expect(result).toEqual({ ok: false, error: 'join(): the result would be longer than 65536 characters at column 1' });
-    expect(ms).toBeLessThan(prompt);
   });
 
   it('refuses to split a string longer than 64 KiB', () => {
@@ -60,27 +53,27 @@ describe('bounded evaluation', () => {
 
   it('stops work that takes long per element with the time budget', () => {
     // Each element flattens a 6 MB string: cheap in data, expensive in time.
-    const { result, ms } = timed(`input.l.exists(e, (${repeated('input.s', '+', 900)}).size() < 0) ? "a" : "b"`, { s: 'z'.repeat(60_000), l: numbers(1_000) });
+    const { result } = timed(`input.l.exists(e, (${repeated('input.s', '+', 900)}).size() < 0) ? "a" : "b"`, { s: 'z'.repeat(60_000), l: numbers(1_000) });
     expect(result).toEqual({ ok: false, error: timeBudget });
-    expect(ms).toBeLessThan(prompt);
   });
 
   it('guards a long chain of concatenations without macros', () => {
-    const { result, ms } = timed(`string(size(${repeated('input.l', '+', 1000)}))`, { l: numbers(30_000) });
+    const { result } = timed(`string(size(${repeated('input.l', '+', 1000)}))`, { l: numbers(30_000) });
     // Quadratic copying: on a fast machine it may finish within the budget.
     expect(result.ok ? result.key : result.error).toMatch(new RegExp(`^(\\d+|${timeBudget})$`));
-    expect(ms).toBeLessThan(prompt);
   });
 
-  it('runs matches in linear time: the classic catastrophic pattern returns promptly', () => {
-    const { result, ms } = timed('input.s.matches("^(a+)+$") ? "match" : "no match"', { s: `${'a'.repeat(30_000)}!` });
+  it('runs matches in linear time: the classic catastrophic pattern returns', () => {
+    // With a time budget no machine reaches, a backtracking engine would run into the test's deadline.
+    const result = evaluateKey(compiled('input.s.matches("^(a+)+$") ? "match" : "no match"'), variables({ s: `${'a'.repeat(30_000)}!` }), 60_000);
     expect(result).toEqual({ ok: true, key: 'no match' });
-    expect(ms).toBeLessThan(prompt);
   });
 
-  it('lets through what fits: two deep over 300 elements', () => {
-    expect(evaluateKey(compiled('input.l.exists(x, input.l.exists(y, x + y == -1.0)) ? "a" : "b"'), variables({ l: numbers(300) }))).toEqual({ ok: true, key: 'b' });
-    expect(evaluateKey(compiled('string(input.l.map(x, input.l.filter(y, y < x).size()).size())'), variables({ l: numbers(300) }))).toEqual({ ok: true, key: '300' });
+  it('lets through what fits in the size budget: two deep over 300 elements', () => {
+    // A time budget no machine reaches: this is about the size budget alone.
+    const generous = 60_000;
+    expect(evaluateKey(compiled('input.l.exists(x, input.l.exists(y, x + y == -1.0)) ? "a" : "b"'), variables({ l: numbers(300) }), generous)).toEqual({ ok: true, key: 'b' });
+    expect(evaluateKey(compiled('string(input.l.map(x, input.l.filter(y, y < x).size()).size())'), variables({ l: numbers(300) }), generous)).toEqual({ ok: true, key: '300' });
   });
 
   it('works as before after budgets were hit', () => {
