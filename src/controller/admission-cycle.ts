@@ -4,13 +4,14 @@
 //                this moment (assume) ...
 //   2. write   — ... and then the writes go out: the Job (named after the run, so a
 //                stale cache can never make a second one), then the run's status.
-//   3. undo    — a Job create that fails gives the slot back (admissionFailed) and
-//                the run is retried with backoff.
+//   3. undo    — a Job create known to have failed gives the slot back
+//                (admissionFailed) and the run is retried with backoff; one whose
+//                outcome is unknown keeps the slot until a read settles it.
 // Cancellations write the run's terminal status first, so the decision survives a
 // crash, then delete the Job; its slots are free once the deletion is accepted.
-import { jobForRun, type WorkflowRun } from '../api/index.ts';
+import { jobForRun, type Job, type WorkflowRun } from '../api/index.ts';
 import type { AdmissionEngine, Decision, QueuedRun } from '../engine/index.ts';
-import { errorCode, errorMessage, isAlreadyExists, resources, type ClusterApi } from '../kubernetes/cluster-api.ts';
+import { errorCode, errorMessage, resources, type ClusterApi } from '../kubernetes/cluster-api.ts';
 import type { EventRecorder } from '../kubernetes/events.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
@@ -108,24 +109,25 @@ export class AdmissionCycle {
     }
     const job = jobForRun(workflow.workflow, run, queued.keys);
     this.d.admittedHere.add(key);
-    try {
-      await this.d.api.create(resources.jobs, run.metadata.namespace ?? '', job);
-    } catch (err) {
-      if (!isAlreadyExists(err)) {
-        this.d.admittedHere.delete(key);
-        this.d.engine.admissionFailed(key);
-        const status = errorCode(err);
-        if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
-          // The API server refuses this Job (a bad template): retrying cannot help.
-          this.d.engine.remove(key);
-          this.d.active.delete(key);
-          void this.finish(run, { phase: 'Failed', reason: 'JobFailed', message: `the Job could not be created: ${errorMessage(err)}` });
-          return;
-        }
+    const outcome = await this.createJob(run, job);
+    if (outcome !== 'ours') {
+      this.d.admittedHere.delete(key);
+      this.d.engine.admissionFailed(key);
+      if (outcome === 'absent') {
         const retryInMs = this.d.runQueue.retry(key);
-        this.d.logger.warn({ namespace: run.metadata.namespace, run: run.metadata.name, err: errorMessage(err), retryInMs }, 'Job create failed; slot released');
+        this.d.logger.warn({ namespace: run.metadata.namespace, run: run.metadata.name, retryInMs }, 'Job not created; slot released');
         return;
       }
+      // Retrying cannot help: the API server refuses this Job (a bad template), or
+      // the name belongs to a Job that is not this run's.
+      this.d.engine.remove(key);
+      this.d.active.delete(key);
+      const message =
+        outcome === 'foreign'
+          ? `the Job could not be created: a Job named ${job.metadata.name} exists and does not belong to this run`
+          : `the Job could not be created: ${outcome.refused}`;
+      void this.finish(run, { phase: 'Failed', reason: 'JobFailed', message });
+      return;
     }
     const startTime = nowMicros();
     this.d.metrics.admitted.inc(workflowLabels(run));
@@ -136,6 +138,36 @@ export class AdmissionCycle {
       phase: 'Running', reason: 'Admitted', message, concurrencyKeys: queued.keys, queuedAt: queued.queuedAt, startTime, jobName: job.metadata.name,
     });
     if (result === 'written') this.d.events.record(runTarget(run), 'Normal', 'Admitted', message);
+  }
+
+  /**
+   * Creates the run's Job and says whether it exists now. An answer that does not
+   * settle it (no answer, a 5xx: the create may have been stored) or a 409 is
+   * settled by reading the Job, and until then the slot stays held: releasing it
+   * on a guess could run one Job too many while the API server is unreachable.
+   */
+  private async createJob(run: WorkflowRun, job: { metadata: { name: string } }): Promise<'ours' | 'absent' | { refused: string } | 'foreign'> {
+    const namespace = run.metadata.namespace ?? '';
+    try {
+      await this.d.api.create(resources.jobs, namespace, job);
+      return 'ours';
+    } catch (err) {
+      const status = errorCode(err);
+      if (status === 429) return 'absent';
+      if (status !== undefined && status >= 400 && status < 500 && status !== 409) return { refused: errorMessage(err) };
+      this.d.logger.warn({ namespace, run: run.metadata.name, err: errorMessage(err) }, 'Job create unsettled; reading it back');
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const found = await this.d.api.get<Job>(resources.jobs, namespace, job.metadata.name);
+        if (!found) return 'absent';
+        return found.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid) ? 'ours' : 'foreign';
+      } catch (err) {
+        const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+        this.d.logger.warn({ namespace, run: run.metadata.name, err: errorMessage(err), retryInMs: delayMs }, 'cannot read the Job back; its slot stays held');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   }
 
   private cancel(run: WorkflowRun, queued: QueuedRun | undefined, change: StatusChange, running: boolean): void {

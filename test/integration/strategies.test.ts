@@ -342,6 +342,17 @@ describe('the Job', () => {
     expect(done.status?.queuedAt).toMatch(/\.\d{6}Z$/);
   });
 
+  it("is never taken over from someone else: a Job of the run's name that is not its own fails the run", async () => {
+    const s = await setUp('job-taken');
+    await s.createWorkflow('taken', { template: jobTemplate('1s') });
+    await c.batch.createNamespacedJob({ namespace: s.namespace, body: { metadata: { name: 'squatted' }, ...(jobTemplate('60s') as object) } });
+    const run = await s.createRun('taken', {}, { name: 'squatted' });
+    const failed = await s.waitForRun(run.metadata.name, 'Failed', 'JobFailed');
+    expect(failed.status?.message).toContain('does not belong to this run');
+    const job = await c.batch.readNamespacedJob({ name: 'squatted', namespace: s.namespace });
+    expect(job.metadata?.ownerReferences).toBeUndefined();
+  });
+
   it('a failing pod fails the run with JobFailed and a Warning Event', async () => {
     const s = await setUp('job-failed');
     await s.createWorkflow('fails', { template: jobTemplate('1s', { fail: true }) });

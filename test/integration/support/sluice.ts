@@ -209,6 +209,13 @@ export class JobWatcher {
     return this.records.size;
   }
 
+  /** Jobs that stopped counting: finished, being deleted, or gone. */
+  get endedCount(): number {
+    let n = 0;
+    for (const r of this.records.values()) if (r.ended !== undefined) n += 1;
+    return n;
+  }
+
   /** Runs that got more than one Job. */
   runsWithSeveralJobs(): string[] {
     const perRun = new Map<string, number>();
