@@ -158,7 +158,8 @@ export class AdmissionEngine {
 
   private attach(run: RunRecord): void {
     const book = this.bookOf(run.workflow);
-    book.runs.add(run);
+    run.book = book;
+    book.hold(run);
     this.runs.set(run.id, run);
     run.memberships = book.membershipsOf(run);
     if (run.state === 'queued') {
@@ -181,8 +182,8 @@ export class AdmissionEngine {
   }
 
   private detach(run: RunRecord): void {
-    const book = this.bookOf(run.workflow);
-    book.runs.delete(run);
+    const book = run.book as WorkflowBook;
+    book.letGo(run);
     this.runs.delete(run.id);
     for (const m of run.memberships) m.group.contenders?.leave(m);
     if (run.state === 'queued') {
@@ -197,11 +198,12 @@ export class AdmissionEngine {
       if (m.group.members === 0) this.emptied.add(m.group);
     }
     run.memberships = noMemberships;
-    if (book.runs.size === 0) this.emptiedBooks.add(book);
+    run.book = undefined;
+    if (book.runs.length === 0) this.emptiedBooks.add(book);
   }
 
   private admit(run: RunRecord, now: number): void {
-    const book = this.bookOf(run.workflow);
+    const book = run.book as WorkflowBook;
     book.queued -= 1;
     book.running += 1;
     this.pending.dequeue(run);

@@ -4,8 +4,8 @@
 // runs parked on it), plus its standing in the round robin.
 import { Contenders, contestOf } from './contest.ts';
 import { NO_SLOT, type KeyedHeap } from './heap.ts';
-import { admissionOrder, type GroupName } from './ordering.ts';
-import { RunQueue } from './run-queue.ts';
+import type { GroupName } from './ordering.ts';
+import { ReadyQueue } from './ready-queue.ts';
 import type { RunRecord } from './run-record.ts';
 import type { Strategy } from './types.ts';
 
@@ -20,8 +20,8 @@ export class Group implements GroupName {
   members = 0;
   /** Members holding a slot: running, or cancelled with their Job not yet gone. */
   running = 0;
-  /** Queued members, best first, but those parked on another group: who goes at the group's next turn. */
-  readonly ready = new RunQueue<RunRecord>(admissionOrder);
+  /** Queued members in admission order, but those parked on another group: who goes at the group's next turn. */
+  readonly ready = new ReadyQueue<RunRecord>();
   /** Queued runs this group blocked while full, by a lower bound of their other groups' turn keys (pending.ts); none: undefined. */
   parked: KeyedHeap<RunRecord> | undefined;
   turnTime = Infinity;

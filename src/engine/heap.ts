@@ -1,12 +1,13 @@
 // A 4-ary min-heap ordered by two numbers, then a tie-break, with the numbers
-// kept in one array beside the values. Every queue of the engine is one: with
-// 100,000 runs spread over a large heap, following a pointer to a value at
-// every level of a sift would cost more than the rest of a decision, while
-// contiguous keys cost a few cache lines; and a queue that is touched rarely
-// (the round robin picks the group that waited longest) costs a miss per
-// object it is made of, so it is made of few. Values are read only to break
-// exact ties. push() returns a slot number; the holder keeps it to remove the
-// value or re-rank it in O(log n) without a search.
+// kept in one array beside the values. Every queue of the engine is one, but a
+// group's ready queue uses one only for runs that arrive out of order
+// (ready-queue.ts). With 100,000 runs spread over a large heap, following a
+// pointer to a value at every level of a sift would cost more than the rest of
+// a decision, while contiguous keys cost a few cache lines; and a queue that is
+// touched rarely (the round robin picks the group that waited longest) costs a
+// miss per object it is made of, so it is made of few. Values are read only to
+// break exact ties. push() returns a slot number; the holder keeps it to remove
+// the value or re-rank it in O(log n) without a search.
 const ARITY = 4;
 /** keys[3i], keys[3i+1]: the primary and secondary key of the value at heap index i; keys[3i+2]: its slot. */
 const STRIDE = 3;

@@ -16,7 +16,11 @@ export interface RunOrder {
   readonly id: 1 | -1;
 }
 
-/** Admission within a group: higher priority first, then oldest, then id (§3.1). */
+/**
+ * Admission within a group: higher priority first, then oldest, then id (§3.1).
+ * A group's ready queue (ready-queue.ts) keeps this order by its own means, and
+ * its test holds it to this definition.
+ */
 export const admissionOrder: RunOrder = { priority: -1, queuedAt: 1, id: 1 };
 
 /** Kept first by CANCEL_IN_PROGRESS and CANCEL_QUEUED_EXCEPT_NEWEST: higher priority, then newest. */

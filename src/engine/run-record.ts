@@ -2,6 +2,7 @@
 import type { Group } from './group.ts';
 import { NO_SLOT } from './heap.ts';
 import type { Priority, QueuedRun, RunKey, RunState } from './types.ts';
+import type { WorkflowBook } from './workflow-book.ts';
 
 /** A run's place in one group: its slots in that group's queues, NO_SLOT where it is not in one. */
 export interface Membership {
@@ -23,6 +24,10 @@ export interface RunRecord {
   readonly priority: Priority;
   readonly queuedAt: number;
   state: RunState;
+  /** Its Workflow's book while the engine holds the run: every change of state would otherwise look it up by name. */
+  book: WorkflowBook | undefined;
+  /** Its index in the book's runs; -1 while the engine does not hold it. */
+  bookIndex: number;
   /** One per group the run counts in, in the order of its Workflow's entries. */
   memberships: readonly Membership[];
   /** The full group this queued run waits on, out of its other groups' ready queues (no head-of-line blocking). */
@@ -43,6 +48,8 @@ export function runRecord(run: QueuedRun, state: RunState): RunRecord {
     priority: run.priority,
     queuedAt: run.queuedAt,
     state,
+    book: undefined,
+    bookIndex: -1,
     memberships: noMemberships,
     parkedOn: undefined,
     parkedSlot: NO_SLOT,

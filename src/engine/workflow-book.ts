@@ -8,7 +8,13 @@ export class WorkflowBook {
   readonly id: string;
   /** undefined while the Workflow does not exist (or is not Ready). */
   limits: WorkflowLimits | undefined;
-  readonly runs = new Set<RunRecord>();
+  /**
+   * Every run the engine holds of the Workflow, in no order; each run knows its
+   * index (bookIndex). An array rather than a Set: a run joins and leaves at
+   * every event, and a Set of 10,000 runs costs a hash lookup, and a rehash
+   * now and then, for what an index does in O(1).
+   */
+  readonly runs: RunRecord[] = [];
   /** Groups by expression, then key; the pseudo-group of a Workflow without entries has expression and key ''. */
   private readonly groups = new Map<string, Map<string, Group>>();
   private groupCount = 0;
@@ -21,7 +27,22 @@ export class WorkflowBook {
 
   /** Neither limits nor runs: nothing to remember. */
   get idle(): boolean {
-    return this.limits === undefined && this.runs.size === 0;
+    return this.limits === undefined && this.runs.length === 0;
+  }
+
+  hold(run: RunRecord): void {
+    run.bookIndex = this.runs.length;
+    this.runs.push(run);
+  }
+
+  /** The last run takes the place of the one that goes. */
+  letGo(run: RunRecord): void {
+    const last = this.runs.pop() as RunRecord;
+    if (last !== run) {
+      this.runs[run.bookIndex] = last;
+      last.bookIndex = run.bookIndex;
+    }
+    run.bookIndex = -1;
   }
 
   tally(): Tally {
