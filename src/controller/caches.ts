@@ -12,6 +12,7 @@ export interface CacheOptions<T> {
   resource: Resource;
   namespaces: readonly string[];
   labelSelector?: string;
+  transform?: (obj: T) => T;
   relistIntervalMs: number;
   logger: Logger;
   onUpsert: (obj: T) => void;

@@ -75,12 +75,22 @@ export class Controller {
   private readonly jobsDeleted = new Set<string>();
   private readonly runsByWorkflow = new Map<string, Set<string>>();
   private readonly awaitingQueuedStatus = new Set<string>();
+  /**
+   * Queued status writes in flight, at most about a second of the rate limit. A
+   * backlog (a start with many queued runs) waits in awaitingQueuedStatus, not as
+   * requests in the rate limiter, where it would hold memory per request and make
+   * every Job create wait behind it.
+   */
+  private queuedWrites = 0;
+  private readonly maxQueuedWrites: number;
+  private queuedWriteDone: (() => void) | undefined;
   private stopped = false;
   private wake: NodeJS.Timeout | undefined;
   private lastTurn = performance.now();
 
   constructor(options: ControllerOptions) {
     this.o = options;
+    this.maxQueuedWrites = Math.max(10, options.config.kubeApiQps);
     this.engine = new AdmissionEngine({ maxConcurrentRuns: options.config.maxConcurrentRuns });
     const common = {
       kubeconfig: options.kubeconfig,
@@ -108,6 +118,9 @@ export class Controller {
       name: 'jobs',
       resource: resources.jobs,
       labelSelector: labels.workflowRun,
+      // Only metadata and status.conditions of a Job are read (run-plan.ts): its spec,
+      // the pod template with the run's input, is not kept.
+      transform: (j) => ({ metadata: j.metadata, status: j.status && { conditions: j.status.conditions } }),
       onUpsert: (j) => this.onJobEvent(j),
       onDelete: (j) => this.onJobEvent(j),
     });
@@ -201,7 +214,7 @@ export class Controller {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      await Promise.race([this.runQueue.whenReady(), this.workflowQueue.whenReady(), this.deadline()]);
+      await Promise.race([this.runQueue.whenReady(), this.workflowQueue.whenReady(), this.deadline(), this.queuedWritesCanGoOn()]);
       if (this.stopped) return;
       this.lastTurn = performance.now();
       try {
@@ -212,6 +225,13 @@ export class Controller {
       // Let informer callbacks and write completions in, so the next turn sees a batch.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Resolves when Queued status writes wait and one can start (only the leader writes). */
+  private queuedWritesCanGoOn(): Promise<void> {
+    if (this.awaitingQueuedStatus.size === 0 || !this.synced || !this.o.isLeader()) return new Promise(() => undefined);
+    if (this.queuedWrites < this.maxQueuedWrites) return Promise.resolve();
+    return new Promise((resolve) => (this.queuedWriteDone = resolve));
   }
 
   private deadline(): Promise<void> {
@@ -400,15 +420,25 @@ export class Controller {
 
   private writeQueuedStatus(): void {
     for (const key of this.awaitingQueuedStatus) {
+      if (this.queuedWrites >= this.maxQueuedWrites) return;
+      this.awaitingQueuedStatus.delete(key);
       const queued = this.active.get(key);
       const run = this.runs.get(key);
       if (!queued || !run || this.engine.runState(key) !== 'queued') continue;
       const message = `Queued: waiting for a free slot in ${queued.keys.length === 0 ? 'the global limit' : queued.keys.map((k) => `group ${k.expression}=${JSON.stringify(k.key)}`).join(' and ')}`;
       const firstTime = run.status?.phase !== 'Queued';
-      void this.writer.write(run, { phase: 'Queued', reason: 'Queued', message, concurrencyKeys: queued.keys, queuedAt: queued.queuedAt }).then((result) => {
-        if (result === 'written' && firstTime) this.o.events.record(runTarget(run), 'Normal', 'Queued', message);
-      });
+      this.queuedWrites += 1;
+      void this.writer
+        .write(run, { phase: 'Queued', reason: 'Queued', message, concurrencyKeys: queued.keys, queuedAt: queued.queuedAt })
+        .then((result) => {
+          if (result === 'written' && firstTime) this.o.events.record(runTarget(run), 'Normal', 'Queued', message);
+        })
+        .finally(() => {
+          this.queuedWrites -= 1;
+          const resume = this.queuedWriteDone;
+          this.queuedWriteDone = undefined;
+          resume?.();
+        });
     }
-    this.awaitingQueuedStatus.clear();
   }
 }

@@ -20,6 +20,8 @@ export interface InformerOptions<T> {
   /** Undefined watches every namespace. */
   namespace: string | undefined;
   labelSelector?: string;
+  /** Slims an object before it is cached: drop what the reconcilers never read. */
+  transform?: (obj: T) => T;
   relistIntervalMs: number;
   logger: Logger;
   onUpsert: (obj: T) => void;
@@ -123,8 +125,16 @@ export class Informer<T extends KubeObject> {
   private upsert(obj: T): void {
     const key = objectKey(obj.metadata);
     if (this.store.get(key)?.metadata.resourceVersion === obj.metadata.resourceVersion) return;
-    this.store.set(key, obj);
-    this.options.onUpsert(obj);
+    // managedFields are never read, and are the larger part of a small object: as
+    // controller-runtime's TransformStripManagedFields, they are not cached. (A new
+    // metadata object, not `delete`, which would leave it a slow dictionary.)
+    if ('managedFields' in obj.metadata) {
+      const { managedFields: _, ...metadata } = obj.metadata as ObjectMeta & { managedFields?: unknown };
+      obj.metadata = metadata;
+    }
+    const cached = this.options.transform ? this.options.transform(obj) : obj;
+    this.store.set(key, cached);
+    this.options.onUpsert(cached);
   }
 
   private async watch(): Promise<void> {
