@@ -293,6 +293,12 @@ export class Controller {
   private syncRun(key: string): void {
     const run = this.runs.get(key);
     if (!run) {
+      // A deleted run's Job goes with it (owner reference), but not at once: until the
+      // garbage collector deletes it, it runs and keeps the run's slots (SPEC §3.7).
+      // Its deletion is a Job event, which brings the run back here.
+      const job = this.jobs.get(`${key.slice(0, key.indexOf('/'))}/${jobForRun.nameFor(key.slice(key.indexOf('/') + 1))}`);
+      const holdsSlot = this.engine.runState(key) === 'running' || this.engine.runState(key) === 'cancelling';
+      if (holdsSlot && job && runKeyOfJob(job) === key && jobIsActive(job)) return;
       this.forgetRun(key);
       return;
     }
