@@ -10,9 +10,13 @@ import { jobTemplate, JobWatcher, Sluice, type Run } from './support/sluice.ts';
 const c = clients();
 let operator: Operator;
 
+let namespace: string;
+
 beforeAll(async () => {
   installCrds();
-  operator = await startOperator(['--max-concurrent-runs=2']);
+  namespace = await freshNamespace(c.core, 'global-limit');
+  // Scoped to its namespace: runs other test files left running must not take the two slots.
+  operator = await startOperator(['--max-concurrent-runs=2', `--namespace=${namespace}`]);
 });
 
 afterAll(async () => {
@@ -24,7 +28,7 @@ const queuedAtOf = (r: Run) => Date.parse(r.status?.queuedAt ?? '');
 
 describe('the global limit', () => {
   it("never runs more than 2 at once, and a small group's run goes before the big group's backlog", async () => {
-    const s = new Sluice(c, await freshNamespace(c.core, 'global-limit'));
+    const s = new Sluice(c, namespace);
     const watcher = new JobWatcher(c.kubeconfig, s.namespace);
     await watcher.start();
     try {
