@@ -247,13 +247,35 @@ export interface JobRecord {
 }
 
 /** Every Job of a namespace as the bench's watch sees it, with waiters on a run's Job. */
-export class JobTracker {
+/** Something fed by watch events that a bench can wait on. */
+class Tracker {
+  protected changed: (() => void) | undefined;
+
+  /** Waits until `check` holds (checked on every event and every 500 ms), or the deadline. */
+  async until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 500);
+        this.changed = () => {
+          clearTimeout(timer);
+          this.changed = undefined;
+          resolve();
+        };
+      });
+    }
+    return true;
+  }
+}
+
+export class JobTracker extends Tracker {
   readonly jobs = new Map<string, JobRecord>();
   private readonly waiters = new Map<string, (r: JobRecord) => void>();
   private readonly watcher: Watcher<JobObject>;
-  private changed: (() => void) | undefined;
 
   constructor(c: Clients, namespace: string) {
+    super();
     this.watcher = new Watcher<JobObject>(c, `/apis/batch/v1/namespaces/${namespace}/jobs`, (type, job, at) => this.event(type, job, at));
   }
 
@@ -291,22 +313,6 @@ export class JobTracker {
     return new Promise((resolve) => this.waiters.set(run, resolve));
   }
 
-  /** Waits until `check` holds (checked on every event and every 500 ms), or the deadline. */
-  async until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) return false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 500);
-        this.changed = () => {
-          clearTimeout(timer);
-          this.changed = undefined;
-          resolve();
-        };
-      });
-    }
-    return true;
-  }
 }
 
 export interface RunObject {
@@ -333,14 +339,14 @@ function microsToMs(text: string | undefined): number | undefined {
 }
 
 /** Every run of a namespace as the bench's watch sees it. */
-export class RunTracker {
+export class RunTracker extends Tracker {
   readonly runs = new Map<string, RunRecord>();
   started = 0;
   withStatus = 0;
   private readonly watcher: Watcher<RunObject>;
-  private changed: (() => void) | undefined;
 
   constructor(c: Clients, namespace: string) {
+    super();
     this.watcher = new Watcher<RunObject>(c, `/apis/${group}/${version}/namespaces/${namespace}/workflowruns`, (type, run, at) => this.event(type, run, at));
   }
 
@@ -376,21 +382,6 @@ export class RunTracker {
     this.changed?.();
   }
 
-  async until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) return false;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 500);
-        this.changed = () => {
-          clearTimeout(timer);
-          this.changed = undefined;
-          resolve();
-        };
-      });
-    }
-    return true;
-  }
 }
 
 /** Every Job of the namespace, listed in pages (for the duplicate count). */
