@@ -3,7 +3,11 @@
 // what a list returns and what a watch delivers have the same shape. Each request
 // waits for the rate limiter and is reported to `observe` for the metrics.
 import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type HttpInfo, type KubeConfig } from '@kubernetes/client-node';
+import { withConnectionPool } from './kubeconfig.ts';
 import { RateLimiter } from './rate-limiter.ts';
+
+/** Connections to the API server for requests; more requests in flight wait for one. */
+const maxConnections = 64;
 
 export interface Resource {
   group: string;
@@ -80,8 +84,10 @@ export class ClusterApi {
   private readonly observe: (record: RequestRecord) => void;
 
   constructor(kubeconfig: KubeConfig, options: { qps: number; burst: number; observe: (record: RequestRecord) => void }) {
-    this.custom = kubeconfig.makeApiClient(CustomObjectsApi);
-    this.core = kubeconfig.makeApiClient(CoreV1Api);
+    // Requests keep their connections (watches, long-lived, do not use this pool).
+    const pooled = withConnectionPool(kubeconfig, maxConnections);
+    this.custom = pooled.makeApiClient(CustomObjectsApi);
+    this.core = pooled.makeApiClient(CoreV1Api);
     this.limiter = new RateLimiter(options.qps, options.burst);
     this.observe = options.observe;
   }
