@@ -62,7 +62,8 @@ async function admit(run: WorkflowRun, seenAt: number): Promise<void> {
   if (patch) await withRetry(() => api.patchStatus(resources.workflowRuns, namespace, run.metadata.name, patch));
   done += 1;
   if (done === count) {
-    process.stdout.write(`${JSON.stringify({ done, writes, failures, watchRestarts: restarts })}\n`);
+    const cpu = process.cpuUsage(cpuAtReady);
+    process.stdout.write(`${JSON.stringify({ done, writes, failures, watchRestarts: restarts, cpuSeconds: (cpu.user + cpu.system) / 1e6 })}\n`);
     process.exit(0);
   }
 }
@@ -97,4 +98,5 @@ async function watchRuns(): Promise<void> {
   );
 }
 await watchRuns();
+const cpuAtReady = process.cpuUsage();
 process.stdout.write('ready\n');

@@ -32,12 +32,9 @@ export async function openPlane(kubeconfig: string | undefined, say: (line: stri
   // Not the test prefix (sluice-test-): `cluster:down` sweeps those, and another
   // engineer's sweep must not stop a bench that runs.
   const stateDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopControlPlane(stateDir);
-  };
+  // One stop, however many callers (a signal while a failure cleans up): each waits for it.
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stopControlPlane(stateDir).then(() => undefined));
   try {
     const plane = await startControlPlane({ stateDir, binaries, ownerPid: process.pid, progress: (line) => say(`[cluster] ${line}`) });
     return { kubeconfig: plane.kubeconfig, kubectl, stop };

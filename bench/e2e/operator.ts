@@ -71,7 +71,7 @@ export class Operator {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.process.exitCode !== null) throw new Error(`the operator exited with ${this.process.exitCode}: ${this.logTail()}`);
-      const res = await fetch(`${this.healthUrl}/readyz`).catch(() => undefined);
+      const res = await fetch(`${this.healthUrl}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
       if (res?.status === 200) return;
       if (Date.now() > deadline) throw new Error(`the operator was not ready after ${timeoutMs} ms (log: ${this.logFile})`);
       await sleep(50);
@@ -90,7 +90,7 @@ export class Operator {
   }
 
   async metrics(): Promise<Metrics> {
-    const res = await fetch(this.metricsUrl);
+    const res = await fetch(this.metricsUrl, { signal: AbortSignal.timeout(10_000) });
     return parseMetrics(await res.text());
   }
 

@@ -50,6 +50,8 @@ export interface Context {
   reuseScaleNamespace?: string | undefined;
   /** Operators started by a section, stopped on failure too. */
   operators: Set<Operator>;
+  /** Their logs: removed after a run that succeeded, kept after one that failed. */
+  logFiles: string[];
 }
 
 /** A long pod: it runs past the end of the bench, so nothing completes while a section measures. */
@@ -58,6 +60,7 @@ const longPod = '2h';
 async function startOperator(ctx: Context, namespace: string, extra: { args?: string[]; cpuProfileDir?: string } = {}): Promise<Operator> {
   const op = await Operator.start({ kubeconfig: ctx.plane.kubeconfig, namespace, qps: ctx.qps, burst: ctx.burst, ...extra });
   ctx.operators.add(op);
+  ctx.logFiles.push(op.logFile);
   return op;
 }
 
@@ -94,10 +97,12 @@ export interface ThroughputPhase {
   latencyP50Ms: number;
   latencyP99Ms: number;
   settleSeconds: number;
+  /** Runs admitted so far against seconds since the first create (every 1/200th of the runs). */
+  cumulative: [number, number][];
 }
 
 export interface ThroughputResult {
-  baseline: ThroughputPhase & { writesPerSec: number; writesPerRun: number };
+  baseline: ThroughputPhase & { writesPerSec: number; writesPerRun: number; writerCpuSeconds: number };
   sluice: ThroughputPhase & { writesPerAdmittedRun: number; writesByKind: Record<string, number>; admitted: number; cpuSeconds: number; apiLatencyMeanMs: Record<string, number> };
   ratio: number;
 }
@@ -118,7 +123,7 @@ async function throughputPhase(ctx: Context, kind: 'baseline' | 'sluice'): Promi
   await Promise.all([runs.start(), jobs.start()]);
 
   let op: Operator | undefined;
-  let writerDone: Promise<{ done: number; writes: number; failures: number; watchRestarts: number }> | undefined;
+  let writerDone: Promise<{ done: number; writes: number; failures: number; watchRestarts: number; cpuSeconds: number }> | undefined;
   if (kind === 'sluice') {
     op = await startOperator(ctx, namespace, ctx.cpuProfileDir ? { cpuProfileDir: ctx.cpuProfileDir } : {});
     await op.ready();
@@ -130,7 +135,7 @@ async function throughputPhase(ctx: Context, kind: 'baseline' | 'sluice'): Promi
     writerDone = new Promise((resolveDone, reject) => {
       lines.on('line', (line) => {
         if (line === 'ready') ready();
-        else if (line.startsWith('{')) resolveDone(JSON.parse(line) as { done: number; writes: number; failures: number; watchRestarts: number });
+        else if (line.startsWith('{')) resolveDone(JSON.parse(line) as { done: number; writes: number; failures: number; watchRestarts: number; cpuSeconds: number });
       });
       child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the baseline writer exited with ${code}`))));
     });
@@ -158,8 +163,9 @@ async function throughputPhase(ctx: Context, kind: 'baseline' | 'sluice'): Promi
     extra['cpuSeconds'] = round((await cpuSecondsOf(op)) - cpuBefore, 1);
     await stopOperator(ctx, op);
   } else {
-    const summary = await (writerDone as Promise<{ done: number; writes: number; failures: number; watchRestarts: number }>);
+    const summary = await (writerDone as Promise<{ done: number; writes: number; failures: number; watchRestarts: number; cpuSeconds: number }>);
     extra['writerWrites'] = summary.writes;
+    extra['cpuSeconds'] = round(summary.cpuSeconds, 1);
     ctx.say(`  baseline writer: ${JSON.stringify(summary)}`);
   }
 
@@ -167,7 +173,10 @@ async function throughputPhase(ctx: Context, kind: 'baseline' | 'sluice'): Promi
     const r = runs.runs.get(c.name);
     return [(c.sentAt - t0) / 1000, (r?.startTime ?? Number.NaN) - c.createdAt];
   });
-  const lastStart = Math.max(...[...runs.runs.values()].map((r) => r.startTime ?? 0));
+  const starts = [...runs.runs.values()].map((r) => r.startTime ?? 0).sort((a, b) => a - b);
+  const lastStart = starts[starts.length - 1] ?? 0;
+  const every = Math.max(1, Math.floor(n / 200));
+  const cumulative = starts.flatMap((at, i): [number, number][] => ((i + 1) % every === 0 || i === starts.length - 1 ? [[(at - t0) / 1000, i + 1]] : []));
   const seconds = (lastStart - t0) / 1000;
   runs.stop();
   ctx.say(`  ${kind}: ${n} runs admitted in ${seconds.toFixed(1)} s; settling`);
@@ -184,13 +193,14 @@ async function throughputPhase(ctx: Context, kind: 'baseline' | 'sluice'): Promi
       latencyP50Ms: round(percentile(lat, 50)),
       latencyP99Ms: round(percentile(lat, 99)),
       settleSeconds: round(settleSeconds, 1),
+      cumulative: [[0, 0], ...cumulative],
     },
     extra,
   };
 }
 
 async function cpuSecondsOf(op: Operator): Promise<number> {
-  const text = await (await fetch(op.metricsUrl)).text();
+  const text = await (await fetch(op.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
   const match = /^process_cpu_seconds_total ([0-9.eE+-]+)/m.exec(text);
   return match ? Number(match[1]) : 0;
 }
@@ -202,7 +212,7 @@ export async function throughput(ctx: Context): Promise<ThroughputResult> {
   const tput = await throughputPhase(ctx, 'sluice');
   const writesPerRun = 3;
   return {
-    baseline: { ...base.phase, writesPerRun, writesPerSec: round(base.phase.runsPerSec * writesPerRun, 1) },
+    baseline: { ...base.phase, writesPerRun, writesPerSec: round(base.phase.runsPerSec * writesPerRun, 1), writerCpuSeconds: base.extra['cpuSeconds'] as number },
     sluice: {
       ...tput.phase,
       writesPerAdmittedRun: tput.extra['writesPerAdmittedRun'] as number,
@@ -351,7 +361,7 @@ export async function scale(ctx: Context): Promise<ScaleResult> {
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
     if (op.process.exitCode !== null) throw new Error(`scale: the operator exited: ${op.logTail()}`);
-    const ready = (await fetch(`${op.healthUrl}/readyz`).catch(() => undefined))?.status === 200;
+    const ready = (await fetch(`${op.healthUrl}/readyz`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.status === 200;
     const m = await op.metrics().catch(() => undefined);
     if (m) samples.push({ at: wallMs(), rss: m.rssBytes, heap: m.heapUsedBytes, ready });
     if (ready && readyAt === undefined) readyAt = wallMs();
