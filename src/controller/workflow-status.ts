@@ -82,7 +82,7 @@ export class WorkflowStatusReporter {
     const current = workflow.status ?? {};
     if (JSON.stringify({ ...current, conditions: undefined }) === JSON.stringify({ ...status, conditions: undefined }) && JSON.stringify(current.conditions) === JSON.stringify(conditions)) return;
     try {
-      await this.o.api.patchStatus(resources.workflows, workflow.metadata.namespace ?? '', workflow.metadata.name, { status });
+      await this.o.api.patchStatus(resources.workflows, workflow.metadata.namespace ?? '', workflow.metadata.name, { status }, 'background');
     } catch (err) {
       if (isNotFound(err)) return;
       this.dirty.add(key);

@@ -1,12 +1,14 @@
 // The operator's every request to the API server, in one place. Objects travel as
 // plain JSON (the generic custom-objects client serves built-in groups too), so
 // what a list returns and what a watch delivers have the same shape. Each request
-// waits for the rate limiter and is reported to `observe` for the metrics.
+// waits for its turn in the request queue (rate limit, requests in flight,
+// priority) and is reported to `observe` for the metrics.
 import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type HttpInfo, type KubeConfig } from '@kubernetes/client-node';
 import { withConnectionPool } from './kubeconfig.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { RequestQueue, type RequestPriority } from './request-queue.ts';
 
-/** Connections to the API server for requests; more requests in flight wait for one. */
+/** Requests in flight at once, each on a connection of its own; more wait in the request queue. */
 const maxConnections = 64;
 
 export interface Resource {
@@ -80,7 +82,7 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 export class ClusterApi {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
-  private readonly limiter: RateLimiter;
+  private readonly queue: RequestQueue;
   private readonly observe: (record: RequestRecord) => void;
 
   constructor(kubeconfig: KubeConfig, options: { qps: number; burst: number; observe: (record: RequestRecord) => void }) {
@@ -88,25 +90,26 @@ export class ClusterApi {
     const pooled = withConnectionPool(kubeconfig, maxConnections);
     this.custom = pooled.makeApiClient(CustomObjectsApi);
     this.core = pooled.makeApiClient(CoreV1Api);
-    this.limiter = new RateLimiter(options.qps, options.burst);
+    this.queue = new RequestQueue(new RateLimiter(options.qps, options.burst), maxConnections);
     this.observe = options.observe;
   }
 
-  /** One rate-limited request, recorded with the status code the API server answered. */
-  private async request<R>(verb: string, resource: string, call: () => Promise<HttpInfo<R>>): Promise<R> {
-    await this.limiter.acquire();
-    const started = performance.now();
-    let code = 0;
-    try {
-      const response = await call();
-      code = response.httpStatusCode;
-      return response.data;
-    } catch (err) {
-      code = errorCode(err) ?? 0;
-      throw err;
-    } finally {
-      this.observe({ verb, resource, code, seconds: (performance.now() - started) / 1000 });
-    }
+  /** One request once its turn comes, recorded with the status code the API server answered. */
+  private request<R>(verb: string, resource: string, call: () => Promise<HttpInfo<R>>, priority: RequestPriority = 'admission'): Promise<R> {
+    return this.queue.run(priority, async () => {
+      const started = performance.now();
+      let code = 0;
+      try {
+        const response = await call();
+        code = response.httpStatusCode;
+        return response.data;
+      } catch (err) {
+        code = errorCode(err) ?? 0;
+        throw err;
+      } finally {
+        this.observe({ verb, resource, code, seconds: (performance.now() - started) / 1000 });
+      }
+    });
   }
 
   watchPath(resource: Resource, namespace: string | undefined): string {
@@ -133,10 +136,13 @@ export class ClusterApi {
   }
 
   /** The object, or undefined when it does not exist. */
-  async get<T>(resource: Resource, namespace: string, name: string): Promise<T | undefined> {
+  async get<T>(resource: Resource, namespace: string, name: string, priority?: RequestPriority): Promise<T | undefined> {
     try {
-      return (await this.request('get', resource.plural, () =>
-        this.custom.getNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, name }),
+      return (await this.request(
+        'get',
+        resource.plural,
+        () => this.custom.getNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, name }),
+        priority,
       )) as T;
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -144,15 +150,16 @@ export class ClusterApi {
     }
   }
 
-  async create<T>(resource: Resource, namespace: string, body: object): Promise<T> {
-    return (await this.request('create', resource.plural, () =>
-      this.custom.createNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, body }),
-    )) as T;
+  async create<T>(resource: Resource, namespace: string, body: object, priority?: RequestPriority): Promise<T> {
+    return (await this.request('create', resource.plural, () => this.custom.createNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, body }), priority)) as T;
   }
 
-  async replace<T>(resource: Resource, namespace: string, name: string, body: object): Promise<T> {
-    return (await this.request('update', resource.plural, () =>
-      this.custom.replaceNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, name, body }),
+  async replace<T>(resource: Resource, namespace: string, name: string, body: object, priority?: RequestPriority): Promise<T> {
+    return (await this.request(
+      'update',
+      resource.plural,
+      () => this.custom.replaceNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, name, body }),
+      priority,
     )) as T;
   }
 
@@ -180,13 +187,17 @@ export class ClusterApi {
   }
 
   /** A JSON merge patch of the status subresource. */
-  async patchStatus<T>(resource: Resource, namespace: string, name: string, patch: object): Promise<T> {
-    return (await this.request('patch', `${resource.plural}/status`, () =>
-      this.custom.patchNamespacedCustomObjectStatusWithHttpInfo({ ...resource, namespace, name, body: patch }, mergePatch),
+  async patchStatus<T>(resource: Resource, namespace: string, name: string, patch: object, priority?: RequestPriority): Promise<T> {
+    return (await this.request(
+      'patch',
+      `${resource.plural}/status`,
+      () => this.custom.patchNamespacedCustomObjectStatusWithHttpInfo({ ...resource, namespace, name, body: patch }, mergePatch),
+      priority,
     )) as T;
   }
 
+  /** Events are written when no other request waits (request-queue.ts). */
   async createEvent(namespace: string, event: CoreV1Event): Promise<void> {
-    await this.request('create', 'events', () => this.core.createNamespacedEventWithHttpInfo({ namespace, body: event }));
+    await this.request('create', 'events', () => this.core.createNamespacedEventWithHttpInfo({ namespace, body: event }), 'background');
   }
 }

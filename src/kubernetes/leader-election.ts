@@ -95,7 +95,7 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const now = Date.now();
-    const lease = await this.o.api.get<Lease>(resources.leases, this.o.namespace, this.o.name);
+    const lease = await this.o.api.get<Lease>(resources.leases, this.o.namespace, this.o.name, 'lease');
     const spec = {
       holderIdentity: this.o.identity,
       leaseDurationSeconds: Math.round(this.o.leaseDurationMs / 1000),
@@ -103,12 +103,17 @@ export class LeaderElector {
     };
     if (!lease) {
       try {
-        await this.o.api.create(resources.leases, this.o.namespace, {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name: this.o.name, namespace: this.o.namespace },
-          spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
-        } satisfies Lease);
+        await this.o.api.create(
+          resources.leases,
+          this.o.namespace,
+          {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name: this.o.name, namespace: this.o.namespace },
+            spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
+          } satisfies Lease,
+          'lease',
+        );
         return true;
       } catch (err) {
         if (isAlreadyExists(err)) return false;
@@ -137,7 +142,7 @@ export class LeaderElector {
     // replicas that both saw an expired lease, only one wins.
     let written: Lease;
     try {
-      written = await this.o.api.replace<Lease>(resources.leases, this.o.namespace, this.o.name, updated);
+      written = await this.o.api.replace<Lease>(resources.leases, this.o.namespace, this.o.name, updated, 'lease');
     } catch (err) {
       if (isConflict(err)) return false;
       throw err;
@@ -148,11 +153,14 @@ export class LeaderElector {
   }
 
   private async release(): Promise<void> {
-    const lease = await this.o.api.get<Lease>(resources.leases, this.o.namespace, this.o.name);
+    const lease = await this.o.api.get<Lease>(resources.leases, this.o.namespace, this.o.name, 'lease');
     if (lease?.spec.holderIdentity !== this.o.identity) return;
-    await this.o.api.replace(resources.leases, this.o.namespace, this.o.name, {
-      ...lease,
-      spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(Date.now()) },
-    });
+    await this.o.api.replace(
+      resources.leases,
+      this.o.namespace,
+      this.o.name,
+      { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(Date.now()) } },
+      'lease',
+    );
   }
 }

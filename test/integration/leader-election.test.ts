@@ -159,4 +159,26 @@ describe('leader election', () => {
     await sluice.waitForRun(run.metadata.name, 'Succeeded');
     expect(admittedRuns(standby)).toEqual([run.metadata.name]);
   });
+
+  it('keeps the Lease through a backlog of writes that lasts longer than its renew deadline', async () => {
+    const namespace = await freshNamespace(c.core, 'leader');
+    const sluice = new Sluice(c, namespace);
+    // 4 requests a second: 40 admissions are 120 writes (Job, status, Event), 30 s of
+    // backlog, three times the 10 s renew deadline. Lease requests must not wait in it.
+    const leader = await startOperator(['--leader-elect', `--leader-election-namespace=${namespace}`, `--namespace=${namespace}`, '--kube-api-qps=4', '--kube-api-burst=4']);
+    started.push(leader);
+    await eventually('the replica to hold the Lease', async () => ((await holder(namespace)) === identity(leader) ? true : undefined));
+
+    await sluice.createWorkflow('backlog', { concurrency: [{ maxRuns: 40 }], template: jobTemplate('1s') });
+    for (let i = 0; i < 40; i++) await sluice.createRun('backlog', { i });
+    const runs = await sluice.waitForAllTerminal(180_000);
+    for (const run of runs) expect(run.status?.phase, run.metadata.name).toBe('Succeeded');
+
+    expect(leader.logs().filter((l) => Number(l['level']) >= 40 && String(l['msg']).includes('lease'))).toEqual([]);
+    expect(admittedRuns(leader)).toHaveLength(40);
+    const lease = await coordination.readNamespacedLease({ name: leaseName, namespace });
+    expect(lease.spec?.holderIdentity).toBe(identity(leader));
+    expect(lease.spec?.leaseTransitions).toBe(0);
+    expect(await leaderGauge(leader)).toBe(1);
+  }, 240_000);
 });
