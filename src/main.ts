@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   }
   const metrics = new Metrics();
   const api = new ClusterApi(kubeconfig, { qps: config.kubeApiQps, burst: config.kubeApiBurst, observe: (r) => metrics.observeRequest(r) });
-  const events = new EventRecorder(api, logger, identity);
+  const events = new EventRecorder(api, logger, identity, () => metrics.eventsDropped.inc());
 
   let elector: LeaderElector | undefined;
   const isLeader = () => (elector ? elector.isLeader : true);

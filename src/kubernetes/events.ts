@@ -1,6 +1,10 @@
 // Kubernetes Events on WorkflowRuns (`kubectl describe swfr` shows them). Writing
-// an Event is best effort: a failure is logged, never retried, and never holds
-// up a decision.
+// an Event is best effort, as with client-go's recorder: a failure is logged,
+// never retried, and never holds up a decision. Events wait until no other
+// request does (request-queue.ts), so during a burst of admissions they are
+// written after it, not in its way. At most `maxPending` wait (about 1 KB each);
+// beyond that new ones are dropped and counted, as client-go drops beyond its
+// queue of 1,000, so a backlog of Events can never grow without bound.
 import type { Logger } from 'pino';
 import { errorMessage, type ClusterApi } from './cluster-api.ts';
 
@@ -14,22 +18,33 @@ export interface EventTarget {
 
 export type EventType = 'Normal' | 'Warning';
 
+const maxPending = 10_000;
+
 export class EventRecorder {
   private readonly api: ClusterApi;
   private readonly logger: Logger;
   private readonly component: string;
   private readonly instance: string;
+  private readonly dropped: () => void;
   private sequence = 0;
   private failures = 0;
+  private pending = 0;
+  private drops = 0;
 
-  constructor(api: ClusterApi, logger: Logger, instance: string) {
+  constructor(api: ClusterApi, logger: Logger, instance: string, dropped: () => void) {
     this.api = api;
     this.logger = logger;
+    this.dropped = dropped;
     this.component = 'sluice';
     this.instance = instance;
   }
 
   record(target: EventTarget, type: EventType, reason: string, message: string): void {
+    if (this.pending >= maxPending) {
+      this.dropped();
+      if (this.drops++ === 0) this.logger.warn({ pending: this.pending }, 'events dropped: too many waiting to be written (counted in sluice_events_dropped_total)');
+      return;
+    }
     const now = new Date();
     this.sequence += 1;
     const event = {
@@ -46,10 +61,14 @@ export class EventRecorder {
       lastTimestamp: now,
       count: 1,
     };
-    this.api.createEvent(target.namespace, event).catch((err: unknown) => {
-      // Events are best effort, but a missing permission must not go unnoticed.
-      const level = this.failures++ === 0 ? 'warn' : 'debug';
-      this.logger[level]({ namespace: target.namespace, run: target.name, reason, err: errorMessage(err) }, 'could not record an event');
-    });
+    this.pending += 1;
+    this.api
+      .createEvent(target.namespace, event)
+      .catch((err: unknown) => {
+        // Events are best effort, but a missing permission must not go unnoticed.
+        const level = this.failures++ === 0 ? 'warn' : 'debug';
+        this.logger[level]({ namespace: target.namespace, run: target.name, reason, err: errorMessage(err) }, 'could not record an event');
+      })
+      .finally(() => (this.pending -= 1));
   }
 }

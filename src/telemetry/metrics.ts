@@ -95,6 +95,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eventsDropped = new Counter({
+    name: 'sluice_events_dropped_total',
+    help: 'Events not written because too many were already waiting (a burst of admissions); run status is always written.',
+    registers: [this.registry],
+  });
+
   readonly leader = new Gauge({
     name: 'sluice_leader',
     help: '1 while this replica is the leader and admits runs, else 0.',

@@ -159,8 +159,10 @@ describe('metrics', () => {
     expect(metrics.value('sluice_kubernetes_request_duration_seconds_sum', { verb: 'create', resource: 'jobs' })).toBeGreaterThan(0);
   });
 
-  it('reports leadership and the process metrics', () => {
+  it('reports leadership, dropped Events and the process metrics', () => {
     expect(metrics.value('sluice_leader')).toBe(1);
+    expect(metrics.types.get('sluice_events_dropped_total')).toBe('counter');
+    expect(metrics.value('sluice_events_dropped_total')).toBe(0);
     for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'process_start_time_seconds', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
       expect(metrics.select(name).length, name).toBeGreaterThan(0);
     }
