@@ -196,8 +196,8 @@ export class ClusterApi {
     )) as T;
   }
 
-  /** Events are written when no other request waits (request-queue.ts). */
-  async createEvent(namespace: string, event: CoreV1Event): Promise<void> {
-    await this.request('create', 'events', () => this.core.createNamespacedEventWithHttpInfo({ namespace, body: event }), 'background');
+  /** Events are written when no other request waits (request-queue.ts); the body is built then. */
+  async createEvent(namespace: string, event: () => CoreV1Event): Promise<void> {
+    await this.request('create', 'events', () => this.core.createNamespacedEventWithHttpInfo({ namespace, body: event() }), 'background');
   }
 }

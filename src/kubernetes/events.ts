@@ -2,10 +2,11 @@
 // an Event is best effort, as with client-go's recorder: a failure is logged,
 // never retried, and never holds up a decision. Events wait until no other
 // request does (request-queue.ts), so during a burst of admissions they are
-// written after it, not in its way. At most `maxPending` wait (about 1 KB each);
+// written after it, not in its way. At most `maxPending` wait (a few hundred bytes each);
 // beyond that new ones are dropped and counted, as client-go drops beyond its
 // queue of 1,000, so a backlog of Events can never grow without bound.
 import type { Logger } from 'pino';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import { errorMessage, type ClusterApi } from './cluster-api.ts';
 
 export interface EventTarget {
@@ -47,8 +48,10 @@ export class EventRecorder {
     }
     const now = new Date();
     this.sequence += 1;
-    const event = {
-      metadata: { name: `${target.name}.${now.getTime().toString(16)}${this.sequence.toString(16)}`, namespace: target.namespace },
+    const sequence = this.sequence;
+    // Built when its turn comes: a waiting Event holds its few strings, not the whole object.
+    const event = (): CoreV1Event => ({
+      metadata: { name: `${target.name}.${now.getTime().toString(16)}${sequence.toString(16)}`, namespace: target.namespace },
       involvedObject: { apiVersion: target.apiVersion, kind: target.kind, name: target.name, namespace: target.namespace, uid: target.uid },
       type,
       reason,
@@ -60,7 +63,7 @@ export class EventRecorder {
       firstTimestamp: now,
       lastTimestamp: now,
       count: 1,
-    };
+    });
     this.pending += 1;
     this.api
       .createEvent(target.namespace, event)
