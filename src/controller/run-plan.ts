@@ -135,6 +135,8 @@ function planWaitingRun(facts: RunFacts): RunPlan {
       }
       keys.push({ expression, key: result.key });
     }
+    // An exact-size copy: an array grown by push keeps room for 17 entries, and every queued run holds one.
+    keys = keys.slice();
   }
   return {
     kind: 'queue',

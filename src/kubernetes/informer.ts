@@ -37,6 +37,7 @@ export function objectKey(meta: ObjectMeta): string {
 
 export class Informer<T extends KubeObject> {
   private readonly store = new Map<string, T>();
+  private readonly sharedValues = new Map<string, string>();
   private readonly options: InformerOptions<T>;
   private resourceVersion = '';
   private abort: AbortController | undefined;
@@ -132,9 +133,23 @@ export class Informer<T extends KubeObject> {
       const { managedFields: _, ...metadata } = obj.metadata as ObjectMeta & { managedFields?: unknown };
       obj.metadata = metadata;
     }
+    // Every object of a list or watch event brings its own copy of these few values:
+    // one shared copy each saves tens of bytes per cached object.
+    const typed = obj as T & { apiVersion?: string; kind?: string };
+    if (typed.apiVersion !== undefined) typed.apiVersion = this.shared(typed.apiVersion);
+    if (typed.kind !== undefined) typed.kind = this.shared(typed.kind);
+    if (obj.metadata.namespace !== undefined) obj.metadata.namespace = this.shared(obj.metadata.namespace);
     const cached = this.options.transform ? this.options.transform(obj) : obj;
     this.store.set(key, cached);
     this.options.onUpsert(cached);
+  }
+
+  /** The one copy of a value that repeats across objects (API version, kind, namespace: few distinct values). */
+  private shared(value: string): string {
+    const known = this.sharedValues.get(value);
+    if (known !== undefined) return known;
+    this.sharedValues.set(value, value);
+    return value;
   }
 
   private async watch(): Promise<void> {
