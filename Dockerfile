@@ -17,5 +17,9 @@ COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 USER 65532:65532
+# A young generation of 8 MB semi-spaces instead of V8's default: with 50,000 runs
+# cached it keeps the resident set about 130 MB smaller at the same sync time
+# (README, Performance). bench:e2e runs the operator with this same setting.
+ENV NODE_OPTIONS="--max-semi-space-size=8"
 EXPOSE 8080 8081
 ENTRYPOINT ["/nodejs/bin/node", "dist/main.js"]

@@ -23,6 +23,7 @@ export interface Metrics {
   /** sluice_kubernetes_request_duration_seconds by "verb resource": [sum, count]. */
   latency: Map<string, [number, number]>;
   admitted: number;
+  eventsDropped: number;
   rssBytes: number;
   heapUsedBytes: number;
 }
@@ -60,7 +61,7 @@ export class Operator {
       process.execPath,
       [...nodeArgs, resolve(process.env['SLUICE_BENCH_MAIN'] ?? 'src/main.ts'), `--kubeconfig=${o.kubeconfig}`, `--namespace=${o.namespace}`,
         `--metrics-bind-address=127.0.0.1:${metricsPort}`, `--health-probe-bind-address=127.0.0.1:${healthPort}`, '--log-level=info', ...(o.args ?? [])],
-      { stdio: ['ignore', fd, fd], env: { ...process.env, SLUICE_KUBE_API_QPS: String(o.qps), SLUICE_KUBE_API_BURST: String(o.burst) } },
+      { stdio: ['ignore', fd, fd], env: { ...process.env, NODE_OPTIONS: imageNodeOptions(), SLUICE_KUBE_API_QPS: String(o.qps), SLUICE_KUBE_API_BURST: String(o.burst) } },
     );
     closeSync(fd);
     return new Operator(child, `http://127.0.0.1:${metricsPort}/metrics`, `http://127.0.0.1:${healthPort}`, logFile, spawnedAt, spawnedAtDate);
@@ -105,7 +106,7 @@ export class Operator {
 }
 
 export function parseMetrics(text: string): Metrics {
-  const m: Metrics = { requests: new Map(), latency: new Map(), admitted: 0, rssBytes: 0, heapUsedBytes: 0 };
+  const m: Metrics = { requests: new Map(), latency: new Map(), admitted: 0, eventsDropped: 0, rssBytes: 0, heapUsedBytes: 0 };
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || line === '') continue;
     const match = /^([a-zA-Z_:]+)(?:\{([^}]*)\})? ([0-9.eE+-]+|NaN)/.exec(line);
@@ -122,6 +123,7 @@ export function parseMetrics(text: string): Metrics {
       entry[name.endsWith('_sum') ? 0 : 1] += value;
       m.latency.set(key, entry);
     } else if (name === 'sluice_runs_admitted_total') m.admitted += value;
+    else if (name === 'sluice_events_dropped_total') m.eventsDropped = value;
     else if (name === 'process_resident_memory_bytes') m.rssBytes = value;
     else if (name === 'nodejs_heap_size_used_bytes') m.heapUsedBytes = value;
   }
@@ -138,4 +140,11 @@ export function writes(m: Metrics): { total: number; byKind: Record<string, numb
     total += n;
   }
   return { total, byKind };
+}
+
+/** The Node options the image runs the operator with (the Dockerfile's ENV NODE_OPTIONS), so the bench measures what ships. */
+function imageNodeOptions(): string {
+  const match = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(resolve('Dockerfile'), 'utf8'));
+  if (!match) throw new Error('the Dockerfile sets no NODE_OPTIONS');
+  return match[1] as string;
 }
