@@ -7,7 +7,7 @@ import {
   createRuns, createWorkflow, freshNamespace, jobTemplate, JobTracker, listJobs, RunTracker, sleep, wallMs,
   type Clients, type Created, type Plane, type RunSpec,
 } from './kube.ts';
-import { Operator, writes } from './operator.ts';
+import { Operator, writes, type Metrics } from './operator.ts';
 import { percentile, round } from './plot.ts';
 
 export interface Sizes {
@@ -103,7 +103,7 @@ export interface ThroughputPhase {
 
 export interface ThroughputResult {
   baseline: ThroughputPhase & { writesPerSec: number; writesPerRun: number; writerCpuSeconds: number };
-  sluice: ThroughputPhase & { writesPerAdmittedRun: number; writesByKind: Record<string, number>; admitted: number; cpuSeconds: number; apiLatencyMeanMs: Record<string, number> };
+  sluice: ThroughputPhase & { writesPerAdmittedRun: number; writesByKind: Record<string, number>; admitted: number; cpuSeconds: number; apiLatencyMeanMs: Record<string, number>; eventsWrittenSecondsAfterLastAdmission: number; eventsDropped: number };
   ratio: number;
 }
 
@@ -152,9 +152,11 @@ async function throughputPhase(ctx: Context, kind: 'baseline' | 'sluice'): Promi
 
   const extra: Record<string, unknown> = {};
   if (op) {
-    // Let the writes that follow an admission (Events, the Workflow's status) land before counting.
-    await sleep(3000);
-    const m = await op.metrics();
+    // Events and the Workflow's status go after every admission write: count the
+    // writes once they have landed, and say how long after the last admission.
+    const { m, lastWriteAt } = await quiet(op);
+    extra['eventsWrittenSecondsAfterLastAdmission'] = round((lastWriteAt - Math.max(...[...runs.runs.values()].map((r) => r.startTime ?? 0))) / 1000, 1);
+    extra['eventsDropped'] = m.eventsDropped;
     const w = writes(m);
     extra['writesPerAdmittedRun'] = round(w.total / m.admitted, 2);
     extra['writesByKind'] = Object.fromEntries(Object.entries(w.byKind).map(([k, v]) => [k, round(v / m.admitted, 3)]));
@@ -199,6 +201,20 @@ async function throughputPhase(ctx: Context, kind: 'baseline' | 'sluice'): Promi
   };
 }
 
+/** The operator's metrics once its writes have stopped for two seconds (at most two minutes), and when the last one was seen. */
+async function quiet(op: Operator): Promise<{ m: Metrics; lastWriteAt: number }> {
+  const deadline = Date.now() + 120_000;
+  let last = await op.metrics();
+  let lastWriteAt = wallMs();
+  while (wallMs() - lastWriteAt < 2000 && Date.now() < deadline) {
+    await sleep(250);
+    const m = await op.metrics();
+    if (writes(m).total !== writes(last).total) lastWriteAt = wallMs();
+    last = m;
+  }
+  return { m: last, lastWriteAt };
+}
+
 async function cpuSecondsOf(op: Operator): Promise<number> {
   const text = await (await fetch(op.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
   const match = /^process_cpu_seconds_total ([0-9.eE+-]+)/m.exec(text);
@@ -220,6 +236,8 @@ export async function throughput(ctx: Context): Promise<ThroughputResult> {
       admitted: tput.extra['admitted'] as number,
       cpuSeconds: tput.extra['cpuSeconds'] as number,
       apiLatencyMeanMs: tput.extra['apiLatencyMeanMs'] as Record<string, number>,
+      eventsWrittenSecondsAfterLastAdmission: tput.extra['eventsWrittenSecondsAfterLastAdmission'] as number,
+      eventsDropped: tput.extra['eventsDropped'] as number,
     },
     ratio: round(tput.phase.runsPerSec / base.phase.runsPerSec, 3),
   };
@@ -326,10 +344,12 @@ export interface ScaleResult {
   runs: number;
   groups: number;
   createSeconds: number;
+  /** Once synced (the first sample with /readyz 200). */
   rssMB: number;
   heapMB: number;
-  rssAtSyncMB: number;
-  heapAtSyncMB: number;
+  /** The most while admitting the first runs, in the window after sync. */
+  rssPeakMB: number;
+  heapPeakMB: number;
   syncSeconds: number;
   firstAdmissionSeconds: number;
   admittedInWindow: number;
@@ -393,10 +413,10 @@ export async function scale(ctx: Context): Promise<ScaleResult> {
     runs: n,
     groups,
     createSeconds: round(createSeconds, 1),
-    rssMB: mb(Math.max(...afterSync.map((s) => s.rss))),
-    heapMB: mb(Math.max(...afterSync.map((s) => s.heap))),
-    rssAtSyncMB: mb(afterSync[0]?.rss ?? Number.NaN),
-    heapAtSyncMB: mb(afterSync[0]?.heap ?? Number.NaN),
+    rssMB: mb(afterSync[0]?.rss ?? Number.NaN),
+    heapMB: mb(afterSync[0]?.heap ?? Number.NaN),
+    rssPeakMB: mb(Math.max(...afterSync.map((s) => s.rss))),
+    heapPeakMB: mb(Math.max(...afterSync.map((s) => s.heap))),
     syncSeconds: round(syncSeconds, 2),
     firstAdmissionSeconds: round((firstJobAt - op.spawnedAt) / 1000, 2),
     admittedInWindow,
