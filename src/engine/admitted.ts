@@ -27,17 +27,17 @@ export class AdmittedPicture {
 
   /** The first of the run's groups that has no room, if any. */
   fullGroupOf(run: RunRecord): Group | undefined {
-    for (const m of run.memberships) if (m.group.running >= m.group.maxRuns) return m.group;
+    for (let m = run.memberships; m; m = m.next) if (m.group.running >= m.group.maxRuns) return m.group;
     return undefined;
   }
 
   occupy(run: RunRecord): void {
     this.holding += 1;
-    for (const m of run.memberships) m.group.running += 1;
+    for (let m = run.memberships; m; m = m.next) m.group.running += 1;
   }
 
   vacate(run: RunRecord): void {
     this.holding -= 1;
-    for (const m of run.memberships) m.group.running -= 1;
+    for (let m = run.memberships; m; m = m.next) m.group.running -= 1;
   }
 }

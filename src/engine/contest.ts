@@ -105,7 +105,7 @@ export class Contenders {
       const run = this.worstFirst.peek() as RunRecord;
       const m = membershipIn(run, group);
       this.leave(m);
-      verdicts.push({ run, entry: m.entry, decision: this.contest.verdict(run.id, run.state !== 'queued', replacedBy) });
+      verdicts.push({ run, entry: group.entry, decision: this.contest.verdict(run.id, run.state !== 'queued', replacedBy) });
     }
     return verdicts;
   }

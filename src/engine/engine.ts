@@ -6,12 +6,13 @@ import type { Verdict } from './contest.ts';
 import type { Group } from './group.ts';
 import { arrivalOrder } from './ordering.ts';
 import { PendingWork } from './pending.ts';
-import { noMemberships, runRecord, type RunRecord } from './run-record.ts';
+import { hashOf, RunIndex } from './run-index.ts';
+import { leaveGroups, runRecord, type RunRecord } from './run-record.ts';
 import type { Decision, EngineStats, QueuedRun, RunState, Tally, WorkflowLimits } from './types.ts';
 import { WorkflowBook } from './workflow-book.ts';
 
 export class AdmissionEngine {
-  private readonly runs = new Map<string, RunRecord>();
+  private readonly runs = new RunIndex<RunRecord>();
   private readonly books = new Map<string, WorkflowBook>();
   private readonly admitted: AdmittedPicture;
   private readonly pending = new PendingWork();
@@ -67,9 +68,10 @@ export class AdmissionEngine {
   admissionFailed(runId: string): void {
     const run = this.runs.get(runId);
     if (run?.state !== 'running') return;
+    const book = run.book as WorkflowBook;
     this.detach(run);
     run.state = 'queued';
-    this.attach(run);
+    this.attach(run, book);
     this.sweep();
   }
 
@@ -139,10 +141,11 @@ export class AdmissionEngine {
   }
 
   private replace(run: QueuedRun, state: RunState): void {
-    const known = this.runs.get(run.id);
+    const hash = hashOf(run.id);
+    const known = this.runs.get(run.id, hash);
     if (known && known.state !== 'queued') return;
     if (known) this.detach(known);
-    this.attach(runRecord(run, state));
+    this.attach(runRecord(run, hash, state), this.bookOf(run.workflow));
     this.sweep();
   }
 
@@ -151,26 +154,25 @@ export class AdmissionEngine {
     const runs = [...book.runs];
     for (const run of runs) this.detach(run);
     book.reconfigure(limits);
-    for (const run of runs) this.attach(run);
+    for (const run of runs) this.attach(run, book);
     this.emptiedBooks.add(book);
     this.sweep();
   }
 
-  private attach(run: RunRecord): void {
-    const book = this.bookOf(run.workflow);
+  private attach(run: RunRecord, book: WorkflowBook): void {
     run.book = book;
     book.hold(run);
-    this.runs.set(run.id, run);
+    this.runs.add(run);
     run.memberships = book.membershipsOf(run);
+    if (run.memberships && !run.memberships.next) run.keys = run.memberships.group.shared(run.keys);
     if (run.state === 'queued') {
       book.queued += 1;
-      run.deadlineAt = book.deadlineOf(run);
-      this.pending.enqueue(run);
+      this.pending.enqueue(run, book.deadlineOf(run));
     } else {
       book.running += 1;
       this.admitted.occupy(run);
     }
-    for (const m of run.memberships) {
+    for (let m = run.memberships; m; m = m.next) {
       const group = m.group;
       group.members += 1;
       if (run.state !== 'queued') this.pending.refresh(group);
@@ -184,8 +186,8 @@ export class AdmissionEngine {
   private detach(run: RunRecord): void {
     const book = run.book as WorkflowBook;
     book.letGo(run);
-    this.runs.delete(run.id);
-    for (const m of run.memberships) m.group.contenders?.leave(m);
+    this.runs.delete(run);
+    for (let m = run.memberships; m; m = m.next) m.group.contenders?.leave(m);
     if (run.state === 'queued') {
       book.queued -= 1;
       this.pending.dequeue(run);
@@ -193,11 +195,11 @@ export class AdmissionEngine {
       book.running -= 1;
       this.release(run);
     }
-    for (const m of run.memberships) {
+    for (let m = run.memberships; m; m = m.next) {
       m.group.members -= 1;
       if (m.group.members === 0) this.emptied.add(m.group);
     }
-    run.memberships = noMemberships;
+    leaveGroups(run);
     run.book = undefined;
     if (book.runs.length === 0) this.emptiedBooks.add(book);
   }
@@ -210,7 +212,7 @@ export class AdmissionEngine {
     run.state = 'running';
     this.admitted.occupy(run);
     const seq = this.admissions++;
-    for (const m of run.memberships) {
+    for (let m = run.memberships; m; m = m.next) {
       if (!m.group.contenders?.admits(run)) m.group.contenders?.leave(m);
       this.pending.tookTurn(m.group, now, seq);
     }
@@ -218,12 +220,12 @@ export class AdmissionEngine {
 
   private markCancelling(run: RunRecord): void {
     run.state = 'cancelling';
-    for (const m of run.memberships) m.group.contenders?.leave(m);
+    for (let m = run.memberships; m; m = m.next) m.group.contenders?.leave(m);
   }
 
   private release(run: RunRecord): void {
     this.admitted.vacate(run);
-    for (const m of run.memberships) this.pending.refresh(m.group);
+    for (let m = run.memberships; m; m = m.next) this.pending.refresh(m.group);
   }
 
   /** The verdicts of every unsettled group; a run cancelled by several entries gets the first entry's. */

@@ -7,13 +7,15 @@ import { NO_SLOT, type KeyedHeap } from './heap.ts';
 import type { GroupName } from './ordering.ts';
 import { ReadyQueue } from './ready-queue.ts';
 import type { RunRecord } from './run-record.ts';
-import type { Strategy } from './types.ts';
+import type { RunKey, Strategy } from './types.ts';
 
 export class Group implements GroupName {
   readonly workflow: string;
   /** '' (with key '') for the one pseudo-group of a Workflow without entries. */
   readonly expression: string;
   readonly key: string;
+  /** The position of the Workflow entry that made the group; -1 for the pseudo-group of a Workflow without entries. */
+  entry = -1;
   maxRuns = Infinity;
   contenders: Contenders | undefined;
   /** Runs in the group, in any state: the group is forgotten when none is left. */
@@ -30,6 +32,8 @@ export class Group implements GroupName {
   turnSlot = NO_SLOT;
   /** The group's slot among the groups with room again that hold parked runs; NO_SLOT otherwise. */
   reopenedSlot = NO_SLOT;
+  /** The keys of a run whose only key puts it in this group; made for the first such run. */
+  private soleKeys: readonly RunKey[] | undefined;
 
   constructor(workflow: string, expression: string, key: string) {
     this.workflow = workflow;
@@ -41,18 +45,37 @@ export class Group implements GroupName {
     return this.expression === '' ? this.workflow : `${this.workflow} ${this.expression}=${JSON.stringify(this.key)}`;
   }
 
+  /**
+   * The group's own copy of `keys` if they are only the key that put the run
+   * here: the caller's copies, one set per run, would otherwise live as long as
+   * the run (run-record.ts).
+   */
+  shared(keys: readonly RunKey[]): readonly RunKey[] {
+    const only = keys.length === 1 ? keys[0] : undefined;
+    if (only?.expression !== this.expression || only.key !== this.key) return keys;
+    return (this.soleKeys ??= [{ expression: this.expression, key: this.key }]);
+  }
+
   /** Only while the group is empty: its Workflow changed. */
-  configure(maxRuns: number, strategy: Strategy): void {
+  configure(entry: number, maxRuns: number, strategy: Strategy): void {
+    this.entry = entry;
     this.maxRuns = maxRuns;
     const contest = contestOf(strategy);
     this.contenders = contest && new Contenders(contest);
   }
 
-  /** A queued run joined: a group that never admitted has waited since its oldest one. */
-  noteQueued(queuedAt: number): boolean {
-    if (this.turnSeq >= 0 || queuedAt >= this.turnTime) return false;
+  /**
+   * A queued run joined: a group that never admitted has waited since its
+   * oldest one. Returns the turn time this lowered, if it did. A group that
+   * admitted returns without reading its turn time: a number object of its
+   * own, which among 10,000 groups is rarely in cache.
+   */
+  noteQueued(queuedAt: number): number | undefined {
+    if (this.turnSeq >= 0) return undefined;
+    const before = this.turnTime;
+    if (queuedAt >= before) return undefined;
     this.turnTime = queuedAt;
-    return true;
+    return before;
   }
 
   tookTurn(now: number, seq: number): void {

@@ -30,7 +30,7 @@ function precedes(t1: number, s1: number, t2: number, s2: number): boolean {
 function boundOf(run: RunRecord, blocker: Group): [number, number] {
   let time = Infinity;
   let seq = Infinity;
-  for (const m of run.memberships) {
+  for (let m = run.memberships; m; m = m.next) {
     const group = m.group;
     if (group !== blocker && precedes(group.turnTime, group.turnSeq, time, seq)) {
       time = group.turnTime;
@@ -53,25 +53,25 @@ export class PendingWork {
   /** By deadline, then id. */
   private readonly deadlines = new KeyedHeap<RunRecord>(byRunId);
 
-  /** A queued run joins the ready queue of each of its groups. */
-  enqueue(run: RunRecord): void {
-    for (const m of run.memberships) {
+  /** A queued run joins the ready queue of each of its groups, and times out at `deadline` (Infinity: never). */
+  enqueue(run: RunRecord, deadline: number): void {
+    for (let m = run.memberships; m; m = m.next) {
       const group = m.group;
       m.readySlot = group.ready.add(run);
-      const before = group.turnTime;
-      if (group.noteQueued(run.queuedAt)) {
+      const before = group.noteQueued(run.queuedAt);
+      if (before !== undefined) {
         // From Infinity it is the group's first queued run: no parked run is in it yet.
         if (before !== Infinity && this.parkedRuns > 0) this.boundsStale = true;
         if (group.turnSlot !== NO_SLOT) this.turns.update(group.turnSlot, group.turnTime, group.turnSeq);
       }
       this.refresh(group);
     }
-    if (run.deadlineAt !== Infinity) run.deadlineSlot = this.deadlines.push(run, run.deadlineAt, 0);
+    if (deadline !== Infinity) run.deadlineSlot = this.deadlines.push(run, deadline, 0);
   }
 
   /** A queued run leaves: admitted, cancelled, timed out or removed. */
   dequeue(run: RunRecord): void {
-    for (const m of run.memberships) this.leaveReadyQueue(m);
+    for (let m = run.memberships; m; m = m.next) this.leaveReadyQueue(m);
     if (run.parkedOn) this.unpark(run);
     if (run.deadlineSlot !== NO_SLOT) this.deadlines.remove(run.deadlineSlot);
     run.deadlineSlot = NO_SLOT;
@@ -80,7 +80,7 @@ export class PendingWork {
   /** The run cannot go while `blocker` is full: it stops standing in front of the runs behind it in its other groups. */
   park(run: RunRecord, blocker: Group): void {
     if (run.parkedOn) this.unpark(run);
-    for (const m of run.memberships) {
+    for (let m = run.memberships; m; m = m.next) {
       if (m.group !== blocker) this.leaveReadyQueue(m);
       else if (m.readySlot === NO_SLOT) m.readySlot = blocker.ready.add(run);
     }
@@ -123,7 +123,8 @@ export class PendingWork {
 
   /** The group admitted a run: it goes to the back of the round robin, or out of it if now full. */
   tookTurn(group: Group, now: number, seq: number): void {
-    if (now < group.turnTime && this.parkedRuns > 0) this.boundsStale = true;
+    // Parked runs first: the group's turn time is a number object of its own, rarely in cache (group.ts).
+    if (this.parkedRuns > 0 && now < group.turnTime) this.boundsStale = true;
     group.tookTurn(now, seq);
     this.refresh(group);
     if (group.turnSlot !== NO_SLOT) this.turns.update(group.turnSlot, now, seq);
@@ -152,18 +153,17 @@ export class PendingWork {
 
   /** The queued run with the earliest deadline, if that deadline has come. */
   expiredBy(now: number): RunRecord | undefined {
-    const run = this.deadlines.peek();
-    return run && run.deadlineAt <= now ? run : undefined;
+    return this.deadlines.firstPrimary <= now ? this.deadlines.peek() : undefined;
   }
 
   nextDeadline(): number | undefined {
-    return this.deadlines.peek()?.deadlineAt;
+    return this.deadlines.size > 0 ? this.deadlines.firstPrimary : undefined;
   }
 
   /** A parked run stands in all its ready queues again. */
   private comeBack(run: RunRecord): void {
     this.unpark(run);
-    for (const m of run.memberships) {
+    for (let m = run.memberships; m; m = m.next) {
       if (m.readySlot !== NO_SLOT) continue;
       m.readySlot = m.group.ready.add(run);
       this.refresh(m.group);

@@ -1,7 +1,7 @@
 // What the engine holds for one Workflow: its limits, its runs, its groups, and
 // the groups each run counts in under the current limits (§3.7).
 import { Group } from './group.ts';
-import { membership, noMemberships, type Membership, type RunRecord } from './run-record.ts';
+import { firstMembership, membership, type Membership, type RunRecord } from './run-record.ts';
 import type { ConcurrencyEntry, Tally, WorkflowLimits } from './types.ts';
 
 export class WorkflowBook {
@@ -50,26 +50,32 @@ export class WorkflowBook {
   }
 
   /**
-   * The groups a run counts in, one per entry, creating the groups it is the
-   * first in. A queued run needs a key for every entry: without one (its keys
-   * predate the Workflow's current entries) it is in no group and cannot be
-   * admitted until it is enqueued again with new keys. A run holding a slot
-   * keeps the keys it was admitted with and counts wherever one still applies.
+   * The run's memberships (run-record.ts): the groups it counts in, one per
+   * entry, creating the groups it is the first in. A queued run needs a key for
+   * every entry: without one (its keys predate the Workflow's current entries)
+   * it is in no group and cannot be admitted until it is enqueued again with new
+   * keys. A run holding a slot keeps the keys it was admitted with and counts
+   * wherever one still applies. The list is built from the last entry back, so
+   * that it ends in entry order with the record itself at its head.
    */
-  membershipsOf(run: RunRecord): readonly Membership[] {
+  membershipsOf(run: RunRecord): Membership | undefined {
     const entries = this.limits?.entries;
-    if (!entries) return noMemberships;
-    if (entries.length === 0) return [membership(this.groupFor('', '', undefined), -1)];
+    if (!entries) return undefined;
+    if (entries.length === 0) return firstMembership(run, this.groupFor('', '', -1), undefined);
     if (run.state === 'queued') {
-      for (const spec of entries) if (keyFor(run, spec) === undefined) return noMemberships;
+      for (const spec of entries) if (keyFor(run, spec) === undefined) return undefined;
     }
-    const memberships: Membership[] = [];
-    for (let entry = 0; entry < entries.length; entry++) {
+    let first = 0;
+    while (first < entries.length && keyFor(run, entries[first] as ConcurrencyEntry) === undefined) first += 1;
+    if (first === entries.length) return undefined;
+    let rest: Membership | undefined;
+    for (let entry = entries.length - 1; entry > first; entry--) {
       const spec = entries[entry] as ConcurrencyEntry;
       const key = keyFor(run, spec);
-      if (key !== undefined) memberships.push(membership(this.groupFor(spec.expression, key, spec), entry));
+      if (key !== undefined) rest = membership(this.groupFor(spec.expression, key, entry), rest);
     }
-    return memberships;
+    const spec = entries[first] as ConcurrencyEntry;
+    return firstMembership(run, this.groupFor(spec.expression, keyFor(run, spec) as string, first), rest);
   }
 
   deadlineOf(run: RunRecord): number {
@@ -80,8 +86,10 @@ export class WorkflowBook {
   /** Only while every run of the Workflow is detached, so every group is empty. */
   reconfigure(limits: WorkflowLimits | undefined): void {
     this.limits = limits;
-    for (const spec of limits?.entries ?? []) {
-      for (const group of this.groups.get(spec.expression)?.values() ?? []) group.configure(spec.maxRuns, spec.strategy);
+    const entries = limits?.entries ?? [];
+    for (let entry = 0; entry < entries.length; entry++) {
+      const spec = entries[entry] as ConcurrencyEntry;
+      for (const group of this.groups.get(spec.expression)?.values() ?? []) group.configure(entry, spec.maxRuns, spec.strategy);
     }
   }
 
@@ -92,12 +100,14 @@ export class WorkflowBook {
     if (table.size === 0) this.groups.delete(group.expression);
   }
 
-  private groupFor(expression: string, key: string, spec: ConcurrencyEntry | undefined): Group {
+  /** The group of the entry at position `entry` (-1: the pseudo-group) with this key. */
+  private groupFor(expression: string, key: string, entry: number): Group {
     let table = this.groups.get(expression);
     const known = table?.get(key);
     if (known) return known;
     const group = new Group(this.id, expression, key);
-    if (spec) group.configure(spec.maxRuns, spec.strategy);
+    const spec = this.limits?.entries[entry];
+    if (spec) group.configure(entry, spec.maxRuns, spec.strategy);
     if (!table) {
       table = new Map();
       this.groups.set(expression, table);
