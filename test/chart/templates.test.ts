@@ -210,7 +210,7 @@ describe('the Deployment', () => {
   });
 
   it('has resource requests and limits, from values', () => {
-    expect(container(render()).resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+    expect(container(render()).resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '1Gi' } });
     const custom = { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '2', memory: '2Gi' } };
     expect(container(render({ resources: custom })).resources).toEqual(custom);
   });
