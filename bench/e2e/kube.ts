@@ -245,8 +245,24 @@ export interface JobRecord {
 
 /** Every Job of a namespace as the bench's watch sees it, with waiters on a run's Job. */
 /** Something fed by watch events that a bench can wait on. */
-class Tracker {
+/** What one watch of a namespace has seen, for a section to wait on. */
+abstract class Tracker<T extends { metadata: Meta }> {
   protected changed: (() => void) | undefined;
+  private readonly watcher: Watcher<T>;
+
+  constructor(c: Clients, path: string) {
+    this.watcher = new Watcher<T>(c, path, (type, obj, at) => this.event(type, obj, at));
+  }
+
+  start(): Promise<void> {
+    return this.watcher.start();
+  }
+
+  stop(): void {
+    this.watcher.stop();
+  }
+
+  protected abstract event(type: string, obj: T, at: number): void;
 
   /** Waits until `check` holds (checked on every event and every 500 ms), or the deadline. */
   async until(check: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -266,25 +282,15 @@ class Tracker {
   }
 }
 
-export class JobTracker extends Tracker {
+export class JobTracker extends Tracker<JobObject> {
   readonly jobs = new Map<string, JobRecord>();
   private readonly waiters = new Map<string, (r: JobRecord) => void>();
-  private readonly watcher: Watcher<JobObject>;
 
   constructor(c: Clients, namespace: string) {
-    super();
-    this.watcher = new Watcher<JobObject>(c, `/apis/batch/v1/namespaces/${namespace}/jobs`, (type, job, at) => this.event(type, job, at));
+    super(c, `/apis/batch/v1/namespaces/${namespace}/jobs`);
   }
 
-  start(): Promise<void> {
-    return this.watcher.start();
-  }
-
-  stop(): void {
-    this.watcher.stop();
-  }
-
-  private event(type: string, job: JobObject, at: number): void {
+  protected event(type: string, job: JobObject, at: number): void {
     if (type === 'DELETED') return;
     const name = job.metadata.name;
     let record = this.jobs.get(name);
@@ -309,7 +315,6 @@ export class JobTracker extends Tracker {
     for (const r of this.jobs.values()) if (r.run === run) return Promise.resolve(r);
     return new Promise((resolve) => this.waiters.set(run, resolve));
   }
-
 }
 
 export interface RunObject {
@@ -336,26 +341,16 @@ function microsToMs(text: string | undefined): number | undefined {
 }
 
 /** Every run of a namespace as the bench's watch sees it. */
-export class RunTracker extends Tracker {
+export class RunTracker extends Tracker<RunObject> {
   readonly runs = new Map<string, RunRecord>();
   started = 0;
   withStatus = 0;
-  private readonly watcher: Watcher<RunObject>;
 
   constructor(c: Clients, namespace: string) {
-    super();
-    this.watcher = new Watcher<RunObject>(c, `/apis/${group}/${version}/namespaces/${namespace}/workflowruns`, (type, run, at) => this.event(type, run, at));
+    super(c, `/apis/${group}/${version}/namespaces/${namespace}/workflowruns`);
   }
 
-  start(): Promise<void> {
-    return this.watcher.start();
-  }
-
-  stop(): void {
-    this.watcher.stop();
-  }
-
-  private event(type: string, run: RunObject, at: number): void {
+  protected event(type: string, run: RunObject, at: number): void {
     if (type === 'DELETED') return;
     const name = run.metadata.name;
     let record = this.runs.get(name);
