@@ -78,7 +78,7 @@ export class Controller {
   /**
    * Queued status writes in flight, at most about a second of the rate limit. A
    * backlog (a start with many queued runs) waits in awaitingQueuedStatus, not as
-   * requests in the rate limiter, where it would hold memory per request and make
+   * requests in the request queue, where it would hold memory per request and make
    * every Job create wait behind it.
    */
   private queuedWrites = 0;
@@ -297,7 +297,8 @@ export class Controller {
       // garbage collector deletes it, it runs and keeps the run's slots (SPEC §3.7).
       // Its deletion is a Job event, which brings the run back here.
       const job = this.jobs.get(`${key.slice(0, key.indexOf('/'))}/${jobForRun.nameFor(key.slice(key.indexOf('/') + 1))}`);
-      const holdsSlot = this.engine.runState(key) === 'running' || this.engine.runState(key) === 'cancelling';
+      const state = this.engine.runState(key);
+      const holdsSlot = state === 'running' || state === 'cancelling';
       if (holdsSlot && job && runKeyOfJob(job) === key && jobIsActive(job)) return;
       this.forgetRun(key);
       return;
