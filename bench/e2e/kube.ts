@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseMicroTime } from '../../src/api/time.ts';
 import { ensureBinaries } from '../../test/cluster/build.ts';
 import { startControlPlane, stopControlPlane } from '../../test/cluster/control-plane.ts';
@@ -45,7 +46,7 @@ export async function openPlane(kubeconfig: string | undefined, say: (line: stri
 }
 
 export function installCrds(plane: Plane): void {
-  const crds = resolve('crds');
+  const crds = fileURLToPath(new URL('../../crds', import.meta.url));
   execFileSync(plane.kubectl, ['--kubeconfig', plane.kubeconfig, 'apply', '--server-side', '-f', crds], { stdio: 'pipe' });
   execFileSync(plane.kubectl, ['--kubeconfig', plane.kubeconfig, 'wait', '--for=condition=Established', '--timeout=60s', '-f', crds], { stdio: 'pipe' });
 }

@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/cluster/control-plane.ts';
 import { sleep, wallMs } from './kube.ts';
 
@@ -59,7 +60,7 @@ export class Operator {
     const spawnedAtDate = Date.now();
     const child = spawn(
       process.execPath,
-      [...nodeArgs, resolve(process.env['SLUICE_BENCH_MAIN'] ?? 'src/main.ts'), `--kubeconfig=${o.kubeconfig}`, `--namespace=${o.namespace}`,
+      [...nodeArgs, fileURLToPath(new URL('../../src/main.ts', import.meta.url)), `--kubeconfig=${o.kubeconfig}`, `--namespace=${o.namespace}`,
         `--metrics-bind-address=127.0.0.1:${metricsPort}`, `--health-probe-bind-address=127.0.0.1:${healthPort}`, '--log-level=info', ...(o.args ?? [])],
       { stdio: ['ignore', fd, fd], env: { ...process.env, NODE_OPTIONS: imageNodeOptions(), SLUICE_KUBE_API_QPS: String(o.qps), SLUICE_KUBE_API_BURST: String(o.burst) } },
     );
@@ -144,7 +145,7 @@ export function writes(m: Metrics): { total: number; byKind: Record<string, numb
 
 /** The Node options the image runs the operator with (the Dockerfile's ENV NODE_OPTIONS), so the bench measures what ships. */
 function imageNodeOptions(): string {
-  const match = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(resolve('Dockerfile'), 'utf8'));
+  const match = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'));
   if (!match) throw new Error('the Dockerfile sets no NODE_OPTIONS');
   return match[1] as string;
 }

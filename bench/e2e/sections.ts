@@ -2,7 +2,7 @@
 // in namespaces of its own and starts its own operator, scoped to its namespace.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   createRuns, createWorkflow, freshNamespace, jobTemplate, JobTracker, listJobs, RunTracker, sleep, wallMs,
   type Clients, type Created, type Plane, type RunSpec,
@@ -128,7 +128,7 @@ async function throughputPhase(ctx: Context, kind: 'baseline' | 'sluice'): Promi
     op = await startOperator(ctx, namespace, ctx.cpuProfileDir ? { cpuProfileDir: ctx.cpuProfileDir } : {});
     await op.ready();
   } else {
-    const child = spawn(process.execPath, [resolve('bench/e2e/baseline-writer.ts'), ctx.plane.kubeconfig, namespace, 'tput', String(ctx.qps), String(ctx.burst), String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./baseline-writer.ts', import.meta.url)), ctx.plane.kubeconfig, namespace, 'tput', String(ctx.qps), String(ctx.burst), String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines = createInterface({ input: child.stdout });
     let ready: () => void = () => undefined;
     const isReady = new Promise<void>((r) => (ready = r));
