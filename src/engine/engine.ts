@@ -8,7 +8,7 @@ import { arrivalOrder } from './ordering.ts';
 import { PendingWork } from './pending.ts';
 import { hashOf, RunIndex } from './run-index.ts';
 import { leaveGroups, runRecord, type RunRecord } from './run-record.ts';
-import type { Decision, EngineStats, QueuedRun, RunState, Tally, WorkflowLimits } from './types.ts';
+import type { Decision, EngineStats, QueuedRun, RunKey, RunState, Tally, WorkflowLimits } from './types.ts';
 import { WorkflowBook } from './workflow-book.ts';
 
 export class AdmissionEngine {
@@ -138,6 +138,16 @@ export class AdmissionEngine {
 
   runState(runId: string): RunState | undefined {
     return this.runs.get(runId)?.state;
+  }
+
+  /**
+   * A queued run's keys as the engine holds them, the same as it was given: a run
+   * in one group shares its group's copy, which a caller that keeps keys per run
+   * can keep instead of its own.
+   */
+  queuedKeysOf(runId: string): readonly RunKey[] | undefined {
+    const run = this.runs.get(runId);
+    return run?.state === 'queued' ? run.keys : undefined;
   }
 
   private replace(run: QueuedRun, state: RunState): void {

@@ -11,6 +11,7 @@
 //   admission   everything that admits, cancels, finishes or lists (the default)
 //   background  Events and Workflow status: only when no other request waits
 // Within a priority, arrival order.
+import { Fifo } from './fifo.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 export type RequestPriority = 'lease' | 'admission' | 'background';
@@ -19,35 +20,10 @@ const order: readonly RequestPriority[] = ['lease', 'admission', 'background'];
 
 type Start = () => void;
 
-/** First in, first out, O(1) both ways (Array.shift is O(n) on a large array). */
-class Fifo {
-  private items: (Start | undefined)[] = [];
-  private head = 0;
-
-  push(item: Start): void {
-    this.items.push(item);
-  }
-
-  shift(): Start | undefined {
-    if (this.head === this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head += 1;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && 2 * this.head >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-}
-
 export class RequestQueue {
   private readonly limiter: RateLimiter;
   private readonly maxInFlight: number;
-  private readonly waiting: Record<RequestPriority, Fifo> = { lease: new Fifo(), admission: new Fifo(), background: new Fifo() };
+  private readonly waiting: Record<RequestPriority, Fifo<Start>> = { lease: new Fifo<Start>(), admission: new Fifo<Start>(), background: new Fifo<Start>() };
   private waitingCount = 0;
   private inFlight = 0;
   private pumping = false;

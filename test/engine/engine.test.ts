@@ -1,6 +1,6 @@
 // What only the engine has: input checks, its counts, and its memory.
 import { describe, expect, it } from 'vitest';
-import { AdmissionEngine, constantLimit } from '../../src/engine/index.ts';
+import { AdmissionEngine, constantLimit, type QueuedRun } from '../../src/engine/index.ts';
 import { id, run, runs, workflow } from './builders.ts';
 
 describe('AdmissionEngine', () => {
@@ -61,5 +61,17 @@ describe('AdmissionEngine', () => {
     engine.remove(id(1));
     // a admitted last, at 100; b never did and waits since 3: b goes first.
     expect(engine.decide(101)).toEqual([{ type: 'admit', run: id(3) }]);
+  });
+
+  it('gives a queued run\'s keys back as given, one copy for the runs of a group, and none for a run not queued', () => {
+    const engine = new AdmissionEngine({ maxConcurrentRuns: 1 });
+    engine.upsertWorkflow(workflow().limit('input.g', 5).build());
+    const [first, second, third] = runs(1, 3, 'input.g', 'a');
+    for (const r of [first, second, third]) engine.enqueue(r as QueuedRun);
+    expect(engine.decide(100)).toEqual([{ type: 'admit', run: id(1) }]);
+    expect(engine.queuedKeysOf(id(2))).toEqual([{ expression: 'input.g', key: 'a' }]);
+    expect(engine.queuedKeysOf(id(2))).toBe(engine.queuedKeysOf(id(3)));
+    expect(engine.queuedKeysOf(id(1))).toBeUndefined();
+    expect(engine.queuedKeysOf(id(4))).toBeUndefined();
   });
 });
