@@ -54,7 +54,7 @@ async function admit(run: WorkflowRun, seenAt: number): Promise<void> {
   const group = (run.spec.input as { group?: unknown } | undefined)?.group;
   const keys = group === undefined ? [] : [{ expression: 'input.group', key: String(group) }];
   const job = jobForRun(workflow as Workflow, run, keys);
-  await withRetry(() => api.create(resources.jobs, namespace, job), [409]);
+  await withRetry(() => api.create(resources.jobs, namespace, () => job), [409]);
   const patch = statusPatch(run, {
     phase: 'Running', reason: 'Admitted', message: `Admitted: Job ${job.metadata.name} created`,
     concurrencyKeys: keys, queuedAt: seenAt, startTime: nowMicros(), jobName: job.metadata.name,

@@ -3,16 +3,18 @@
 //                decisions at once: an admitted run counts against its groups from
 //                this moment (assume) ...
 //   2. write   — ... and then the writes go out: the Job (named after the run, so a
-//                stale cache can never make a second one), then the run's status.
+//                stale cache can never make a second one), a bounded number at
+//                once, the rest waiting in decision order; then the run's status;
 //   3. undo    — a Job create known to have failed gives the slot back
 //                (admissionFailed) and the run is retried with backoff; one whose
 //                outcome is unknown keeps the slot until a read settles it.
 // Cancellations write the run's terminal status first, so the decision survives a
 // crash, then delete the Job; its slots are free once the deletion is accepted.
-import { jobForRun, type Job, type WorkflowRun } from '../api/index.ts';
+import { jobForRun, type Job, type Workflow, type WorkflowRun } from '../api/index.ts';
 import type { AdmissionEngine, Decision, QueuedRun } from '../engine/index.ts';
 import { errorCode, errorMessage, resources, type ClusterApi } from '../kubernetes/cluster-api.ts';
 import type { EventRecorder } from '../kubernetes/events.ts';
+import { Fifo } from '../kubernetes/fifo.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { nowMicros } from './clock.ts';
@@ -43,15 +45,40 @@ export function runTarget(run: WorkflowRun) {
   return { apiVersion: 'sluice.dev/v1alpha1', kind: 'WorkflowRun', namespace: run.metadata.namespace ?? '', name: run.metadata.name, uid: run.metadata.uid ?? '' };
 }
 
+/**
+ * Job creates under way at once. A start with 50,000 stored runs admits 10,000 in
+ * one cycle: as that many coroutines, each with its promises and its request
+ * waiting in the request queue, they held tens of megabytes; as entries in
+ * `waiting`, a few dozen bytes each. More than the request queue sends at once,
+ * so it always has the next create at hand.
+ */
+const maxJobCreates = 256;
+
+/** An admission decided, its writes not started: what they need. */
+interface Admission {
+  key: string;
+  run: WorkflowRun;
+  queued: QueuedRun;
+  workflow: Workflow;
+  now: number;
+}
+
 function workflowLabels(run: WorkflowRun) {
   return { namespace: run.metadata.namespace ?? '', workflow: run.spec.workflowRef.name };
 }
 
 export class AdmissionCycle {
   private readonly d: AdmissionDeps;
+  private readonly waiting = new Fifo<Admission>();
+  private creating = 0;
 
   constructor(deps: AdmissionDeps) {
     this.d = deps;
+  }
+
+  /** Admissions decided whose Job create has not started yet. */
+  get jobCreatesWaiting(): number {
+    return this.waiting.size;
   }
 
   run(now: number): number {
@@ -71,10 +98,10 @@ export class AdmissionCycle {
     }
     switch (decision.type) {
       case 'admit':
-        void this.admit(run, queued, now);
+        this.admit(decision.run, run, queued, now);
         return;
       case 'cancel':
-        this.cancel(run, queued, {
+        this.cancel(decision.run, run, queued, {
           phase: 'Cancelled',
           reason: decision.reason,
           message:
@@ -87,18 +114,18 @@ export class AdmissionCycle {
         this.d.metrics.cancelled.inc({ ...workflowLabels(run), reason: decision.reason });
         return;
       case 'reject':
-        this.cancel(run, queued, { phase: 'Cancelled', reason: 'CancelledNewest', message: 'Rejected: its concurrency group was full (CANCEL_NEWEST)' }, false);
+        this.cancel(decision.run, run, queued, { phase: 'Cancelled', reason: 'CancelledNewest', message: 'Rejected: its concurrency group was full (CANCEL_NEWEST)' }, false);
         this.d.metrics.rejected.inc(workflowLabels(run));
         return;
       case 'timeout':
-        this.cancel(run, queued, { phase: 'Cancelled', reason: 'ScheduleTimeout', message: 'Cancelled: it stayed queued longer than the Workflow scheduleTimeout' }, false);
+        this.cancel(decision.run, run, queued, { phase: 'Cancelled', reason: 'ScheduleTimeout', message: 'Cancelled: it stayed queued longer than the Workflow scheduleTimeout' }, false);
         this.d.metrics.timedOut.inc(workflowLabels(run));
         return;
     }
   }
 
-  private async admit(run: WorkflowRun, queued: QueuedRun | undefined, now: number): Promise<void> {
-    const key = `${run.metadata.namespace}/${run.metadata.name}`;
+  /** `key`: the run's "namespace/name", the string the controller and the engine hold. */
+  private admit(key: string, run: WorkflowRun, queued: QueuedRun | undefined, now: number): void {
     const workflow = this.d.workflows.get(`${run.metadata.namespace}/${run.spec.workflowRef.name}`);
     if (!queued || workflow?.kind !== 'ready') {
       // The engine admitted a run the controller no longer holds as queued (its
@@ -107,9 +134,33 @@ export class AdmissionCycle {
       this.d.runQueue.add(key);
       return;
     }
-    const job = jobForRun(workflow.workflow, run, queued.keys);
     this.d.admittedHere.add(key);
-    const outcome = await this.createJob(run, job);
+    this.waiting.push({ key, run, queued, workflow: workflow.workflow, now });
+    this.startJobCreates();
+  }
+
+  private startJobCreates(): void {
+    while (this.creating < maxJobCreates) {
+      const admission = this.waiting.shift();
+      if (!admission) return;
+      this.creating += 1;
+      void this.createAdmittedJob(admission).finally(() => {
+        this.creating -= 1;
+        this.startJobCreates();
+      });
+    }
+  }
+
+  /** Creates the Job; once it exists, the run's Running status follows outside the bound. */
+  private async createAdmittedJob(admission: Admission): Promise<void> {
+    const { key, run, queued, workflow, now } = admission;
+    // Cancelled (CANCEL_IN_PROGRESS) or deleted while it waited: no Job.
+    if (this.d.engine.runState(key) !== 'running') {
+      this.d.admittedHere.delete(key);
+      return;
+    }
+    const jobName = jobForRun.nameFor(run);
+    const outcome = await this.createJob(run, jobName, () => jobForRun(workflow, run, queued.keys));
     if (outcome !== 'ours') {
       this.d.admittedHere.delete(key);
       this.d.engine.admissionFailed(key);
@@ -124,18 +175,22 @@ export class AdmissionCycle {
       this.d.active.delete(key);
       const message =
         outcome === 'foreign'
-          ? `the Job could not be created: a Job named ${job.metadata.name} exists and does not belong to this run`
+          ? `the Job could not be created: a Job named ${jobName} exists and does not belong to this run`
           : `the Job could not be created: ${outcome.refused}`;
-      void this.finish(run, { phase: 'Failed', reason: 'JobFailed', message });
+      void this.finish(key, run, { phase: 'Failed', reason: 'JobFailed', message });
       return;
     }
-    const startTime = nowMicros();
     this.d.metrics.admitted.inc(workflowLabels(run));
     this.d.metrics.admissionWait.observe(workflowLabels(run), Math.max(0, now - queued.queuedAt) / 1e6);
-    this.d.logger.info({ namespace: run.metadata.namespace, workflow: run.spec.workflowRef.name, run: run.metadata.name, key: queued.keys.map((k) => k.key).join(','), job: job.metadata.name }, 'admitted');
-    const message = `Admitted: Job ${job.metadata.name} created`;
-    const result = await this.d.writer.write(run, {
-      phase: 'Running', reason: 'Admitted', message, concurrencyKeys: queued.keys, queuedAt: queued.queuedAt, startTime, jobName: job.metadata.name,
+    this.d.logger.info({ namespace: run.metadata.namespace, workflow: run.spec.workflowRef.name, run: run.metadata.name, key: queued.keys.map((k) => k.key).join(','), job: jobName }, 'admitted');
+    void this.reportAdmitted(admission, jobName);
+  }
+
+  private async reportAdmitted({ key, run, queued }: Admission, jobName: string): Promise<void> {
+    const startTime = nowMicros();
+    const message = `Admitted: Job ${jobName} created`;
+    const result = await this.d.writer.write(key, run, {
+      phase: 'Running', reason: 'Admitted', message, concurrencyKeys: queued.keys, queuedAt: queued.queuedAt, startTime, jobName,
     });
     if (result === 'written') this.d.events.record(runTarget(run), 'Normal', 'Admitted', message);
   }
@@ -146,7 +201,7 @@ export class AdmissionCycle {
    * settled by reading the Job, and until then the slot stays held: releasing it
    * on a guess could run one Job too many while the API server is unreachable.
    */
-  private async createJob(run: WorkflowRun, job: { metadata: { name: string } }): Promise<'ours' | 'absent' | { refused: string } | 'foreign'> {
+  private async createJob(run: WorkflowRun, jobName: string, job: () => Job): Promise<'ours' | 'absent' | { refused: string } | 'foreign'> {
     const namespace = run.metadata.namespace ?? '';
     try {
       await this.d.api.create(resources.jobs, namespace, job);
@@ -159,7 +214,7 @@ export class AdmissionCycle {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        const found = await this.d.api.get<Job>(resources.jobs, namespace, job.metadata.name);
+        const found = await this.d.api.get<Job>(resources.jobs, namespace, jobName);
         if (!found) return 'absent';
         return found.metadata.ownerReferences?.some((o) => o.uid === run.metadata.uid) ? 'ours' : 'foreign';
       } catch (err) {
@@ -170,10 +225,10 @@ export class AdmissionCycle {
     }
   }
 
-  private cancel(run: WorkflowRun, queued: QueuedRun | undefined, change: StatusChange, running: boolean): void {
+  private cancel(key: string, run: WorkflowRun, queued: QueuedRun | undefined, change: StatusChange, running: boolean): void {
     const full: StatusChange = { ...change, completionTime: nowMicros(), ...(queued ? { concurrencyKeys: queued.keys, queuedAt: queued.queuedAt } : {}) };
-    void this.finish(run, full).then((result) => {
-      if (result !== 'failed' && running) void this.deleteJob(run);
+    void this.finish(key, run, full).then((result) => {
+      if (result !== 'failed' && running) void this.deleteJob(key, run);
     });
   }
 
@@ -182,8 +237,8 @@ export class AdmissionCycle {
    * Rejected (CANCEL_NEWEST), Cancelled, or Failed. Success has no Event; the
    * phase says it.
    */
-  async finish(run: WorkflowRun, change: StatusChange): Promise<WriteResult> {
-    const result = await this.d.writer.write(run, change);
+  async finish(key: string, run: WorkflowRun, change: StatusChange): Promise<WriteResult> {
+    const result = await this.d.writer.write(key, run, change);
     if (result === 'written') {
       this.d.logger.info({ namespace: run.metadata.namespace, workflow: run.spec.workflowRef.name, run: run.metadata.name, phase: change.phase, reason: change.reason }, change.message);
       const event = change.phase === 'Failed' ? 'Failed' : change.reason === 'CancelledNewest' ? 'Rejected' : change.phase === 'Cancelled' ? 'Cancelled' : undefined;
@@ -193,8 +248,7 @@ export class AdmissionCycle {
   }
 
   /** Deletes a cancelled run's Job; once the API server accepts, its slots are free. */
-  async deleteJob(run: WorkflowRun): Promise<void> {
-    const key = `${run.metadata.namespace}/${run.metadata.name}`;
+  async deleteJob(key: string, run: WorkflowRun): Promise<void> {
     const jobName = run.status?.jobName ?? jobForRun.nameFor(run);
     try {
       await this.d.api.delete(resources.jobs, run.metadata.namespace ?? '', jobName);

@@ -15,8 +15,8 @@ export interface CacheOptions<T> {
   transform?: (obj: T) => T;
   relistIntervalMs: number;
   logger: Logger;
-  onUpsert: (obj: T) => void;
-  onDelete: (obj: T) => void;
+  onUpsert: (obj: T, key: string) => void;
+  onDelete: (obj: T, key: string) => void;
 }
 
 export class Cache<T extends KubeObject> {

@@ -24,6 +24,8 @@ export interface RunFacts {
   workflow: WorkflowState | undefined;
   /** When the controller first saw the run, in µs: its queuedAt unless status has one. */
   firstSeen: number;
+  /** The run's "namespace/name": its id in the engine. */
+  key: string;
 }
 
 export type RunPlan =
@@ -141,7 +143,7 @@ function planWaitingRun(facts: RunFacts): RunPlan {
   return {
     kind: 'queue',
     run: {
-      id: `${run.metadata.namespace}/${run.metadata.name}`,
+      id: facts.key,
       workflow: workflow.limits.id,
       keys,
       priority: (run.spec.priority ?? 1) as 1 | 2 | 3,

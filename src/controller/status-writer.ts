@@ -42,12 +42,12 @@ export class RunStatusWriter {
   }
 
   /**
-   * Writes the change unless the run already shows it. Resolves 'written' once
+   * Writes the change unless the run already shows it. `key` is the run's
+   * "namespace/name" as the controller holds it (one copy per run). Resolves 'written' once
    * written, 'unchanged' if it was there already, 'failed' if the write failed
    * (it will be retried).
    */
-  write(run: WorkflowRun, change: StatusChange): Promise<WriteResult> {
-    const key = `${run.metadata.namespace}/${run.metadata.name}`;
+  write(key: string, run: WorkflowRun, change: StatusChange): Promise<WriteResult> {
     const last = this.written.get(key);
     if (last && sameChange(last, change)) return Promise.resolve('unchanged');
     // A terminal phase is final: once this process decided one, nothing replaces it

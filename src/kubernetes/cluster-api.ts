@@ -150,8 +150,12 @@ export class ClusterApi {
     }
   }
 
-  async create<T>(resource: Resource, namespace: string, body: object, priority?: RequestPriority): Promise<T> {
-    return (await this.request('create', resource.plural, () => this.custom.createNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, body }), priority)) as T;
+  /**
+   * The body is built when the request starts: thousands of creates can wait in
+   * the request queue after a burst of admissions, and a waiting one holds no Job.
+   */
+  async create<T>(resource: Resource, namespace: string, body: () => object, priority?: RequestPriority): Promise<T> {
+    return (await this.request('create', resource.plural, () => this.custom.createNamespacedCustomObjectWithHttpInfo({ ...resource, namespace, body: body() }), priority)) as T;
   }
 
   async replace<T>(resource: Resource, namespace: string, name: string, body: object, priority?: RequestPriority): Promise<T> {

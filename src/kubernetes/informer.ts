@@ -24,8 +24,9 @@ export interface InformerOptions<T> {
   transform?: (obj: T) => T;
   relistIntervalMs: number;
   logger: Logger;
-  onUpsert: (obj: T) => void;
-  onDelete: (obj: T) => void;
+  /** `key` is the object's "namespace/name", the one string the cache keys it by: holders of many keys keep this copy. */
+  onUpsert: (obj: T, key: string) => void;
+  onDelete: (obj: T, key: string) => void;
 }
 
 const pageSize = 500;
@@ -100,15 +101,14 @@ export class Informer<T extends KubeObject> {
           continueToken,
         });
         for (const obj of page.items) {
-          seen.add(objectKey(obj.metadata));
-          this.upsert(obj);
+          seen.add(this.upsert(obj));
         }
         continueToken = page.continueToken;
       } while (continueToken);
       for (const [key, obj] of this.store) {
         if (!seen.has(key)) {
           this.store.delete(key);
-          this.options.onDelete(obj);
+          this.options.onDelete(obj, key);
         }
       }
       this.resourceVersion = page.resourceVersion;
@@ -123,9 +123,10 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private upsert(obj: T): void {
+  /** Returns the object's key. */
+  private upsert(obj: T): string {
     const key = objectKey(obj.metadata);
-    if (this.store.get(key)?.metadata.resourceVersion === obj.metadata.resourceVersion) return;
+    if (this.store.get(key)?.metadata.resourceVersion === obj.metadata.resourceVersion) return key;
     // managedFields are never read, and are the larger part of a small object: as
     // controller-runtime's TransformStripManagedFields, they are not cached. (A new
     // metadata object, not `delete`, which would leave it a slow dictionary.)
@@ -141,7 +142,8 @@ export class Informer<T extends KubeObject> {
     if (obj.metadata.namespace !== undefined) obj.metadata.namespace = this.shared(obj.metadata.namespace);
     const cached = this.options.transform ? this.options.transform(obj) : obj;
     this.store.set(key, cached);
-    this.options.onUpsert(cached);
+    this.options.onUpsert(cached, key);
+    return key;
   }
 
   /** The one copy of a value that repeats across objects (API version, kind, namespace: few distinct values). */
@@ -185,7 +187,7 @@ export class Informer<T extends KubeObject> {
     if (type === 'ADDED' || type === 'MODIFIED') this.upsert(obj);
     else if (type === 'DELETED') {
       const key = objectKey(obj.metadata);
-      if (this.store.delete(key)) this.options.onDelete(obj);
+      if (this.store.delete(key)) this.options.onDelete(obj, key);
     }
   }
 

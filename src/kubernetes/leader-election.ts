@@ -106,12 +106,13 @@ export class LeaderElector {
         await this.o.api.create(
           resources.leases,
           this.o.namespace,
-          {
-            apiVersion: 'coordination.k8s.io/v1',
-            kind: 'Lease',
-            metadata: { name: this.o.name, namespace: this.o.namespace },
-            spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
-          } satisfies Lease,
+          () =>
+            ({
+              apiVersion: 'coordination.k8s.io/v1',
+              kind: 'Lease',
+              metadata: { name: this.o.name, namespace: this.o.namespace },
+              spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
+            }) satisfies Lease,
           'lease',
         );
         return true;
