@@ -9,9 +9,14 @@
 //   usPerDecision  time in the cycles that admitted, per admission
 //   usPerEvent     time of every call, per event (call + its cycle)
 //   heapMB         heap held by the implementation with its runs
-// Each figure is the median of several timed rounds, after a warm-up.
-// Writes bench/results/engine.json. `npm run bench:engine -- 100000x10000`
-// measures one size only, and writes nothing.
+// Each figure is the median of several timed rounds, after a warm-up, in a
+// process of its own, so that every row starts from the same state (in one
+// process, a row inherits the heap and the JIT's state of the rows before it).
+// Each engine row is measured REPEATS times, the sizes taking turns, and the
+// median kept: this shared VM drifts by tens of percent over minutes, and the
+// targets compare rows measured minutes apart. Writes bench/results/engine.json.
+// `npm run bench:engine -- 100000x10000` measures one size only, and writes nothing.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -212,24 +217,63 @@ function rounded(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-const only = process.argv[2]?.split('x').map(Number);
-if (only) {
-  const [runs = 0, groups = 0] = only;
-  for (const impl of ['engine', 'reference'] as const) console.log(measure(impl, runs, groups));
+const REPEATS = 3;
+
+/** Measures one row in a fresh process (this file with --row), and returns it. */
+function inChild(row: string): Row {
+  const child = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, `--row=${row}`], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (child.status !== 0) throw new Error(`bench:engine --row=${row} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout) as Row;
+}
+
+function medianRow(rows: Row[]): Row {
+  const first = rows[0] as Row;
+  const usPerEvent = median(rows.map((r) => r.usPerEvent));
+  return {
+    ...first,
+    usPerDecision: median(rows.map((r) => r.usPerDecision)),
+    usPerEvent,
+    eventsPerSec: Math.round(1e6 / usPerEvent),
+    heapMB: median(rows.map((r) => r.heapMB)),
+  };
+}
+
+const rowFlag = process.argv.find((a) => a.startsWith('--row='))?.slice('--row='.length);
+if (rowFlag) {
+  // One row, in this process: engine:RUNSxGROUPS, reference:RUNSxGROUPS or tiered:RUNS.
+  const [impl = '', size = ''] = rowFlag.split(':');
+  const [runs = 0, groups = 0] = size.split('x').map(Number);
+  const row = impl === 'tiered' ? measure('engine', runs, TIERS.count * ACCOUNTS.count, true) : measure(impl as Row['impl'], runs, groups);
+  process.stdout.write(JSON.stringify(row));
   process.exit(0);
 }
 
-const rows: Row[] = [];
+const only = process.argv[2]?.split('x').map(Number);
+if (only) {
+  const [runs = 0, groups = 0] = only;
+  for (const impl of ['engine', 'reference'] as const) console.log(inChild(`${impl}:${runs}x${groups}`));
+  process.exit(0);
+}
+
 const sizes = [1_000, 10_000, 100_000];
 const groupCounts = [10, 1_000, 10_000];
-// Every engine row first: the reference's calls would make the timing loop's call sites polymorphic.
-for (const impl of ['engine', 'reference'] as const) {
+const samples = new Map<string, Row[]>();
+for (let repeat = 1; repeat <= REPEATS; repeat++) {
   for (const runs of sizes) {
     for (const groups of groupCounts) {
-      const row = measure(impl, runs, groups);
-      rows.push(row);
-      process.stderr.write(`${impl} ${runs} runs / ${groups} groups: ${row.usPerEvent} µs per event\n`);
+      const row = inChild(`engine:${runs}x${groups}`);
+      const key = `${runs}x${groups}`;
+      samples.set(key, [...(samples.get(key) ?? []), row]);
+      process.stderr.write(`engine ${runs} runs / ${groups} groups (${repeat} of ${REPEATS}): ${row.usPerEvent} µs per event\n`);
     }
+  }
+}
+const rows: Row[] = [...samples.values()].map(medianRow);
+for (const runs of sizes) {
+  for (const groups of groupCounts) {
+    const row = inChild(`reference:${runs}x${groups}`);
+    rows.push(row);
+    process.stderr.write(`reference ${runs} runs / ${groups} groups: ${row.usPerEvent} µs per event\n`);
   }
 }
 
@@ -274,7 +318,7 @@ console.log('\nSeveral entries (tier 5 x 10 slots, account 1,000 x 5 slots; the 
 console.log('|   runs | engine µs/decision | engine µs/event | engine events/s |');
 console.log('|--------|--------------------|-----------------|-----------------|');
 for (const runs of sizes) {
-  const row = measure('engine', runs, TIERS.count * ACCOUNTS.count, true);
+  const row = inChild(`tiered:${runs}`);
   console.log(`| ${String(runs).padStart(6)} | ${row.usPerDecision.toFixed(2).padStart(18)} | ${row.usPerEvent.toFixed(2).padStart(15)} | ${String(row.eventsPerSec).padStart(15)} |`);
 }
 
