@@ -104,7 +104,7 @@ export class AdmissionEngine {
     while (this.admitted.hasGlobalRoom()) {
       const group = this.pending.nextTurn();
       if (!group) break;
-      const run = group.ready.peek() as RunRecord;
+      const run = group.firstReady() as RunRecord;
       const blocker = this.admitted.fullGroupOf(run);
       if (blocker) {
         this.pending.park(run, blocker);
@@ -173,8 +173,8 @@ export class AdmissionEngine {
     run.book = book;
     book.hold(run);
     this.runs.add(run);
-    run.memberships = book.membershipsOf(run);
-    if (run.memberships && !run.memberships.next) run.keys = run.memberships.group.shared(run.keys);
+    const memberships = book.membershipsOf(run);
+    if (memberships && !memberships.next) run.keys = memberships.group.shared(run.keys);
     if (run.state === 'queued') {
       book.queued += 1;
       this.pending.enqueue(run, book.deadlineOf(run));

@@ -53,7 +53,7 @@
  * Cost: an event (enqueue, remove, observeRunning, admissionFailed; an admission,
  * cancellation or timeout in decide) is O(log n) in the number of queued runs;
  * a run arriving in admission order and the admission of a group's best run are
- * O(1) amortised in the group's own queue (ready-queue.ts).
+ * O(1) in the group's own queue (ready-queue.ts).
  * With several entries, a slot freed in a group that blocks runs of other groups
  * adds O(log n) for each parked run that comes back, and those are only the runs
  * of groups that waited longer than the group whose turn comes next (pending.ts).

@@ -52,12 +52,20 @@ export class PendingWork {
   private boundsStale = false;
   /** By deadline, then id. */
   private readonly deadlines = new KeyedHeap<RunRecord>(byRunId);
+  /**
+   * The greatest queuedAt ever enqueued: a run newer than it goes after every
+   * run of its priority in its groups' ready queues, known without reading them.
+   * Runs coming back to a ready queue (parked, regrouped) are never newer.
+   */
+  private newestQueuedAt = -Infinity;
 
   /** A queued run joins the ready queue of each of its groups, and times out at `deadline` (Infinity: never). */
   enqueue(run: RunRecord, deadline: number): void {
+    const newest = run.queuedAt > this.newestQueuedAt;
+    if (newest) this.newestQueuedAt = run.queuedAt;
     for (let m = run.memberships; m; m = m.next) {
       const group = m.group;
-      m.readySlot = group.ready.add(run);
+      group.addReady(m, newest);
       const before = group.noteQueued(run.queuedAt);
       if (before !== undefined) {
         // From Infinity it is the group's first queued run: no parked run is in it yet.
@@ -82,7 +90,7 @@ export class PendingWork {
     if (run.parkedOn) this.unpark(run);
     for (let m = run.memberships; m; m = m.next) {
       if (m.group !== blocker) this.leaveReadyQueue(m);
-      else if (m.readySlot === NO_SLOT) m.readySlot = blocker.ready.add(run);
+      else if (m.readySlot === NO_SLOT) blocker.addReady(m, false);
     }
     if (!blocker.parked) {
       // Among equal bounds any order will do: all of them come back before a turn they could precede.
@@ -133,7 +141,7 @@ export class PendingWork {
   /** Keeps the group among the turns while it has room and a ready run, and among the reopened while it has room and parked runs. */
   refresh(group: Group): void {
     const hasRoom = group.running < group.maxRuns;
-    const due = hasRoom && group.ready.size > 0;
+    const due = hasRoom && group.hasReady;
     if (due !== (group.turnSlot !== NO_SLOT)) {
       if (due) group.turnSlot = this.turns.push(group, group.turnTime, group.turnSeq);
       else {
@@ -165,7 +173,7 @@ export class PendingWork {
     this.unpark(run);
     for (let m = run.memberships; m; m = m.next) {
       if (m.readySlot !== NO_SLOT) continue;
-      m.readySlot = m.group.ready.add(run);
+      m.group.addReady(m, false);
       this.refresh(m.group);
     }
   }
@@ -193,8 +201,7 @@ export class PendingWork {
 
   private leaveReadyQueue(m: Membership): void {
     if (m.readySlot === NO_SLOT) return;
-    m.group.ready.remove(m.readySlot);
-    m.readySlot = NO_SLOT;
+    m.group.removeReady(m);
     this.refresh(m.group);
   }
 }

@@ -1,172 +1,128 @@
 // A group's ready queue: its queued runs in admission order (§3.1: higher
-// priority first, then oldest, then id), with the interface of a heap (add
-// returns a slot, remove takes it).
+// priority first, then oldest, then id). Group extends it, so that its fields
+// are the group's own.
 //
 // Why not a heap: a group can hold 10,000 queued runs, and taking the best one
 // out of a heap that size sifts through ~7 levels, a few cache misses each; at
 // 100,000 queued runs that was most of an admission. But runs nearly always
 // arrive in admission order (same priority, queuedAt growing), so the queue is
-// an array in that order, appended to at the back and taken from at the front,
-// O(1) both. A run that would not go last (older than the newest run, or of a
+// a list in that order, appended to at the back and taken from at the front,
+// O(1) both. A run that would not go last (older than the last run, or of a
 // higher priority: a failed admission, a parked run coming back, a Workflow
-// change, mixed priorities) goes to a heap instead, at O(log n) as before; the
-// best run is the better of the two firsts, so the order stays exact.
+// change, mixed priorities) goes to a heap instead, at O(log n); the best run
+// is the better of the two firsts, so the order stays exact.
 //
-// A run leaving from the middle of the array (removed, cancelled, timed out,
-// parked) leaves a hole: holes at either end are dropped at once, the others
-// when they outnumber the runs, so the array costs O(1) amortised per run.
-import { KeyedHeap } from './heap.ts';
+// Why a list through the runs' own memberships (run-record.ts), not arrays of
+// its own: among 10,000 groups a group is rarely in cache when its turn comes
+// or a run arrives, and every object the queue is made of costs a cache miss
+// then. Taking the first run reads the group and that run, which the admission
+// reads anyway; appending reads the group and writes the last run. An arrival
+// is placed without reading the last run in the common case: the queue keeps
+// that run's priority, and the caller says whether the arrival is newer than
+// every run ever queued.
+import { KeyedHeap, NO_SLOT } from './heap.ts';
 import { byId, type Ranked } from './ordering.ts';
 
-/** Squeezing holes out costs a pass over the array: only once they are many and outnumber the runs. */
-const MIN_HOLES_TO_SQUEEZE = 32;
-/**
- * The front the array gave up is given back once it is half the array (the runs
- * moved are fewer than the runs taken since, so O(1) amortised), and this long.
- * Soon, as a group whose queue never runs dry would otherwise keep its whole
- * history of holes.
- */
-const MIN_FRONT_TO_DROP = 16;
-/** keys[STRIDE i ...]: the priority, queuedAt and slot of runs[i]. */
-const STRIDE = 3;
-const NONE = -1;
+/** The readySlot of a link in the in-order list; in the heap of late runs it is the heap's slot (>= 0). */
+const IN_ORDER = -2;
 
-export class ReadyQueue<T extends Ranked> {
-  /** In admission order from `head` on; undefined is a hole (never at the head or the back). runs[i] is at position base + i. */
-  private readonly runs: (T | undefined)[] = [];
+/** What a ready queue links through: one run's place in the queue. */
+export interface ReadyLink<T extends Ranked, L> {
+  readonly run: T;
+  /** NO_SLOT while not in the queue. */
+  readySlot: number;
+  readyNext: L | undefined;
+  /** Stale while the link is first in the list (see readyHead). */
+  readyPrev: L | undefined;
+}
+
+export class ReadyQueue<T extends Ranked, L extends ReadyLink<T, L>> {
   /**
-   * Each run's ordering keys and slot, beside the runs: an arrival is placed
-   * without reading the newest run itself, which in one of 10,000 groups is
-   * rarely in cache.
+   * The first link of the in-order list. Its readyPrev is never read, so it is
+   * not cleared when the link before it leaves: that would write to the next
+   * run, rarely in cache. It holds on to at most one gone run per group.
    */
-  private readonly keys: number[] = [];
-  private head = 0;
-  private base = 0;
-  /** Holes between `head` and the back. */
-  private holes = 0;
+  private readyHead: L | undefined = undefined;
+  private readyTail: L | undefined = undefined;
+  /** The priority of readyTail's run, a small integer kept here so that an arrival does not read that run. */
+  private tailPriority = 0;
   /** Runs that arrived out of order, by priority (negated), queuedAt, then id; made for the first one. */
-  private late: KeyedHeap<T> | undefined;
+  private late: KeyedHeap<L> | undefined = undefined;
+
+  get hasReady(): boolean {
+    return this.readyHead !== undefined || (this.late !== undefined && this.late.size > 0);
+  }
+
+  /** The best run: the better of the list's first and the heap's. */
+  firstReady(): T | undefined {
+    const head = this.readyHead;
+    const late = this.late;
+    if (late === undefined || late.size === 0) return head?.run;
+    const best = (late.peek() as L).run;
+    if (head === undefined) return best;
+    return goesBefore(-late.firstPrimary, late.firstSecondary, best, head.run) ? best : head.run;
+  }
+
   /**
-   * Where each slot's run is: 2 x its position in the array, or 2 x its slot in
-   * `late` + 1; a free slot holds -1 - the next free slot (NONE ends the list). One array
-   * for both, as a queue of a few runs in one of 10,000 groups pays a cache miss
-   * for every array it touches.
+   * Queues the link's run. `newest`: its queuedAt is greater than that of every
+   * run ever queued here (false is always safe, only slower).
    */
-  private readonly places: number[] = [];
-  private firstFree = NONE;
-  private count = 0;
-
-  get size(): number {
-    return this.count;
-  }
-
-  /** The best run: the better of the array's first and the heap's. */
-  peek(): T | undefined {
-    const inOrder = this.head < this.runs.length ? this.runs[this.head] : undefined;
-    const late = this.late?.peek();
-    if (!late || !inOrder) return late ?? inOrder;
-    const heap = this.late as KeyedHeap<T>;
-    return this.goesBefore(-heap.firstPrimary, heap.firstSecondary, late, this.head) ? late : inOrder;
-  }
-
-  /** Queues the run; returns the slot to remove it with. */
-  add(run: T): number {
-    let slot = this.firstFree;
-    if (slot === NONE) slot = this.places.length;
-    else this.firstFree = -1 - (this.places[slot] as number);
-    const last = this.runs.length - 1;
-    // Ids are unique, so a run that does not go before the newest goes after it.
-    if (last < this.head || !this.goesBefore(run.priority, run.queuedAt, run, last)) {
-      this.places[slot] = 2 * (this.base + this.runs.length);
-      this.runs.push(run);
-      this.keys.push(run.priority, run.queuedAt, slot);
-    } else {
-      this.late ??= new KeyedHeap<T>(byRunId);
-      this.places[slot] = 2 * this.late.push(run, -run.priority, run.queuedAt) + 1;
-    }
-    this.count += 1;
-    return slot;
-  }
-
-  remove(slot: number): void {
-    const place = this.places[slot] as number;
-    this.places[slot] = -1 - this.firstFree;
-    this.firstFree = slot;
-    this.count -= 1;
-    if (place % 2 === 1) {
-      (this.late as KeyedHeap<T>).remove((place - 1) / 2);
+  addReady(link: L, newest: boolean): void {
+    const run = link.run;
+    const tail = this.readyTail;
+    const priority = run.priority;
+    // Ids are unique, so a run that does not go before the last goes after it.
+    const last =
+      tail === undefined ||
+      priority < this.tailPriority ||
+      (priority === this.tailPriority && (newest || !goesBefore(priority, run.queuedAt, run, tail.run)));
+    if (!last) {
+      this.late ??= new KeyedHeap<L>(byRunId);
+      link.readySlot = this.late.push(link, -priority, run.queuedAt);
       return;
     }
-    const i = place / 2 - this.base;
-    this.runs[i] = undefined;
-    if (i === this.runs.length - 1) {
-      // At the back: drop it and the holes before it, so the back is always a run.
-      this.dropLast();
-      while (this.runs.length > this.head && this.runs[this.runs.length - 1] === undefined) {
-        this.dropLast();
-        this.holes -= 1;
-      }
-    } else if (i === this.head) {
-      this.head += 1;
-      while (this.runs[this.head] === undefined) {
-        this.head += 1;
-        this.holes -= 1;
-      }
-    } else {
-      this.holes += 1;
-    }
-    this.tidy();
+    link.readySlot = IN_ORDER;
+    link.readyPrev = tail;
+    if (tail === undefined) this.readyHead = link;
+    else tail.readyNext = link;
+    this.readyTail = link;
+    this.tailPriority = priority;
   }
 
-  /** Whether a run with these keys goes before the run at index i of the array. */
-  private goesBefore(priority: number, queuedAt: number, run: T, i: number): boolean {
-    const p = this.keys[STRIDE * i] as number;
-    if (priority !== p) return priority > p;
-    const q = this.keys[STRIDE * i + 1] as number;
-    if (queuedAt !== q) return queuedAt < q;
-    return byRunId(run, this.runs[i] as T) < 0;
-  }
-
-  private dropLast(): void {
-    this.runs.pop();
-    this.keys.length -= STRIDE;
-  }
-
-  /** Gives back the front taken from the array, and squeezes out holes once they outnumber the runs. */
-  private tidy(): void {
-    const length = this.runs.length;
-    if (this.head === length) {
-      this.base += length;
-      this.runs.length = 0;
-      this.keys.length = 0;
-      this.head = 0;
+  /** Only for a link in the queue. */
+  removeReady(link: L): void {
+    const slot = link.readySlot;
+    link.readySlot = NO_SLOT;
+    if (slot !== IN_ORDER) {
+      (this.late as KeyedHeap<L>).remove(slot);
       return;
     }
-    const squeeze = this.holes >= MIN_HOLES_TO_SQUEEZE && this.holes > length - this.head - this.holes;
-    if (!squeeze && (this.head < MIN_FRONT_TO_DROP || 2 * this.head < length)) return;
-    // Rewrites the array from its head, without holes; every run moved gets its new place.
-    const { runs, keys } = this;
-    let to = 0;
-    for (let from = this.head; from < length; from++) {
-      const run = runs[from];
-      if (run === undefined) continue;
-      const slot = keys[STRIDE * from + 2] as number;
-      runs[to] = run;
-      keys[STRIDE * to] = keys[STRIDE * from] as number;
-      keys[STRIDE * to + 1] = keys[STRIDE * from + 1] as number;
-      keys[STRIDE * to + 2] = slot;
-      this.places[slot] = 2 * (this.base + this.head + to);
-      to += 1;
+    const next = link.readyNext;
+    if (link === this.readyHead) {
+      this.readyHead = next;
+      if (next === undefined) this.readyTail = undefined;
+    } else {
+      const prev = link.readyPrev as L;
+      prev.readyNext = next;
+      if (next !== undefined) next.readyPrev = prev;
+      else {
+        this.readyTail = prev;
+        this.tailPriority = prev.run.priority;
+      }
     }
-    this.base += this.head;
-    runs.length = to;
-    keys.length = STRIDE * to;
-    this.head = 0;
-    this.holes = 0;
+    link.readyNext = undefined;
+    link.readyPrev = undefined;
   }
 }
 
+/** Whether a run with this priority and queuedAt goes before `other` (`run` only breaks the tie on queuedAt). */
+function goesBefore(priority: number, queuedAt: number, run: Ranked, other: Ranked): boolean {
+  if (priority !== other.priority) return priority > other.priority;
+  if (queuedAt !== other.queuedAt) return queuedAt < other.queuedAt;
+  return byId(run.id, other.id) < 0;
+}
+
 /** Equal priority and queuedAt: by id, in code-unit order (ordering.ts); ids are unique within a queue. */
-function byRunId(a: Ranked, b: Ranked): number {
-  return byId(a.id, b.id);
+function byRunId(a: ReadyLink<Ranked, unknown>, b: ReadyLink<Ranked, unknown>): number {
+  return byId(a.run.id, b.run.id);
 }

@@ -1,18 +1,22 @@
 // The engine's record of one run, and of its place in each of its groups.
 import type { Group } from './group.ts';
 import { NO_SLOT } from './heap.ts';
+import type { ReadyLink } from './ready-queue.ts';
 import type { Priority, QueuedRun, RunKey, RunState } from './types.ts';
 import type { WorkflowBook } from './workflow-book.ts';
 
 /**
  * A run's place in one group: its slots in that group's queues, NO_SLOT where
- * it is not in one. Every queued run outlives many collections of the young
- * generation, and each object it is made of is copied and marked, so a run is
- * as few objects as can be: its memberships are a list, not an array, and the
- * first is the record itself; a run in one group is one record.
+ * it is not in one, and its links in the group's ready queue, a list through
+ * the memberships (ready-queue.ts). Every queued run outlives many collections
+ * of the young generation, and each object it is made of is copied and marked,
+ * so a run is as few objects as can be: its memberships are a list, not an
+ * array, and the first is the record itself; a run in one group is one record.
  */
-export interface Membership {
+export interface Membership extends ReadyLink<RunRecord, Membership> {
   group: Group;
+  /** The run whose membership this is: the record itself for its first. */
+  readonly run: RunRecord;
   /** In the group's ready queue: queued, and not parked on another group (a run parked on this group stays in it). */
   readySlot: number;
   /** In the group's contest (CANCEL_* strategies), worst first ... */
@@ -30,7 +34,7 @@ export interface Membership {
  */
 export interface RunRecord extends Omit<Membership, 'group'> {
   /** The first of its memberships (the record itself), one per group the run counts in, in the order of its Workflow's entries; undefined: in no group. */
-  memberships: Membership | undefined;
+  readonly memberships: Membership | undefined;
   group: Group | undefined;
   state: RunState;
   /** Its Workflow's book while the engine holds the run: every change of state would otherwise look it up by name. */
@@ -51,30 +55,57 @@ export interface RunRecord extends Omit<Membership, 'group'> {
   readonly queuedAt: number;
 }
 
-export function runRecord(run: QueuedRun, hash: number, state: RunState): RunRecord {
-  return {
-    memberships: undefined,
-    group: undefined,
-    next: undefined,
-    readySlot: NO_SLOT,
-    state,
-    book: undefined,
-    parkedOn: undefined,
-    deadlineSlot: NO_SLOT,
-    id: run.id,
-    hash,
-    worstSlot: NO_SLOT,
-    bestSlot: NO_SLOT,
-    parkedSlot: NO_SLOT,
-    bookIndex: -1,
-    keys: run.keys,
-    priority: run.priority,
-    queuedAt: run.queuedAt,
-  };
+/**
+ * memberships and run follow from the other fields, so they are getters, not
+ * fields: the record is copied and marked by the collections it outlives and
+ * read at its admission, and every field makes it larger.
+ */
+class RunRecordObject implements RunRecord {
+  group: Group | undefined = undefined;
+  next: Membership | undefined = undefined;
+  readySlot = NO_SLOT;
+  readyNext: Membership | undefined = undefined;
+  readyPrev: Membership | undefined = undefined;
+  state: RunState;
+  book: WorkflowBook | undefined = undefined;
+  parkedOn: Group | undefined = undefined;
+  deadlineSlot = NO_SLOT;
+  readonly id: string;
+  readonly hash: number;
+  worstSlot = NO_SLOT;
+  bestSlot = NO_SLOT;
+  parkedSlot = NO_SLOT;
+  bookIndex = -1;
+  keys: readonly RunKey[];
+  readonly priority: Priority;
+  readonly queuedAt: number;
+
+  constructor(run: QueuedRun, hash: number, state: RunState) {
+    this.state = state;
+    this.id = run.id;
+    this.hash = hash;
+    this.keys = run.keys;
+    this.priority = run.priority;
+    this.queuedAt = run.queuedAt;
+  }
+
+  /** The record itself while it is in a group (firstMembership), as its first membership. */
+  get memberships(): Membership | undefined {
+    return this.group === undefined ? undefined : (this as Membership);
+  }
+
+  /** The record is its first membership, so it is that membership's run. */
+  get run(): RunRecord {
+    return this;
+  }
 }
 
-export function membership(group: Group, next: Membership | undefined): Membership {
-  return { group, readySlot: NO_SLOT, worstSlot: NO_SLOT, bestSlot: NO_SLOT, next };
+export function runRecord(run: QueuedRun, hash: number, state: RunState): RunRecord {
+  return new RunRecordObject(run, hash, state);
+}
+
+export function membership(run: RunRecord, group: Group, next: Membership | undefined): Membership {
+  return { group, run, readySlot: NO_SLOT, readyNext: undefined, readyPrev: undefined, worstSlot: NO_SLOT, bestSlot: NO_SLOT, next };
 }
 
 /** The run's first membership: the record itself, with the group set. */
@@ -89,7 +120,6 @@ export function firstMembership(run: RunRecord, group: Group, next: Membership |
 
 /** The run is in no group. */
 export function leaveGroups(run: RunRecord): void {
-  run.memberships = undefined;
   run.group = undefined;
   run.next = undefined;
 }

@@ -72,7 +72,7 @@ export class WorkflowBook {
     for (let entry = entries.length - 1; entry > first; entry--) {
       const spec = entries[entry] as ConcurrencyEntry;
       const key = keyFor(run, spec);
-      if (key !== undefined) rest = membership(this.groupFor(spec.expression, key, entry), rest);
+      if (key !== undefined) rest = membership(run, this.groupFor(spec.expression, key, entry), rest);
     }
     const spec = entries[first] as ConcurrencyEntry;
     return firstMembership(run, this.groupFor(spec.expression, keyFor(run, spec) as string, first), rest);
