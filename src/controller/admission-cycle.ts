@@ -18,6 +18,7 @@ import { Fifo } from '../kubernetes/fifo.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { nowMicros } from './clock.ts';
+import { workflowKeyOfRun } from './run-plan.ts';
 import type { StatusChange } from './run-status.ts';
 import type { RunStatusWriter, WriteResult } from './status-writer.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -126,7 +127,7 @@ export class AdmissionCycle {
 
   /** `key`: the run's "namespace/name", the string the controller and the engine hold. */
   private admit(key: string, run: WorkflowRun, queued: QueuedRun | undefined, now: number): void {
-    const workflow = this.d.workflows.get(`${run.metadata.namespace}/${run.spec.workflowRef.name}`);
+    const workflow = this.d.workflows.get(workflowKeyOfRun(run));
     if (!queued || workflow?.kind !== 'ready') {
       // The engine admitted a run the controller no longer holds as queued (its
       // Workflow went away in between): give the slot back and look again.

@@ -21,7 +21,7 @@ import type { Metrics } from '../telemetry/metrics.ts';
 import { AdmissionCycle, runTarget } from './admission-cycle.ts';
 import { Cache } from './caches.ts';
 import { nowMicros } from './clock.ts';
-import { isTerminal, jobIsActive, planRun, terminalPhases, type RunPlan } from './run-plan.ts';
+import { isTerminal, jobIsActive, planRun, terminalPhases, workflowKeyOfRun, type RunPlan } from './run-plan.ts';
 import { RunStatusWriter } from './status-writer.ts';
 import { WorkflowStatusReporter } from './workflow-status.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -39,10 +39,6 @@ export interface ControllerOptions {
 }
 
 const defaultRelistIntervalMs = 10 * 60_000;
-
-function workflowKeyOfRun(run: WorkflowRun): string {
-  return `${run.metadata.namespace}/${run.spec.workflowRef.name}`;
-}
 
 function runKeyOfJob(job: Job): string | undefined {
   const owner = job.metadata.ownerReferences?.find((o) => o.controller && o.kind === 'WorkflowRun');

@@ -48,6 +48,11 @@ export type RunPlan =
 
 export const terminalPhases: ReadonlySet<string> = new Set(['Succeeded', 'Failed', 'Cancelled']);
 
+/** The "namespace/name" of the Workflow the run names: its key in the caches and the registry. */
+export function workflowKeyOfRun(run: WorkflowRun): string {
+  return `${run.metadata.namespace}/${run.spec.workflowRef.name}`;
+}
+
 export function isTerminal(run: WorkflowRun): boolean {
   return terminalPhases.has(run.status?.phase ?? '');
 }
