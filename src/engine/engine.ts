@@ -7,12 +7,13 @@ import type { Group } from './group.ts';
 import { arrivalOrder } from './ordering.ts';
 import { PendingWork } from './pending.ts';
 import { hashOf, RunIndex } from './run-index.ts';
-import { leaveGroups, runRecord, type RunRecord } from './run-record.ts';
+import { leaveGroups, RunRecords, type RunRecord } from './run-record.ts';
 import type { Decision, EngineStats, QueuedRun, RunKey, RunState, Tally, WorkflowLimits } from './types.ts';
 import { WorkflowBook } from './workflow-book.ts';
 
 export class AdmissionEngine {
   private readonly runs = new RunIndex<RunRecord>();
+  private readonly records = new RunRecords();
   private readonly books = new Map<string, WorkflowBook>();
   private readonly admitted: AdmittedPicture;
   private readonly pending = new PendingWork();
@@ -61,6 +62,7 @@ export class AdmissionEngine {
     const run = this.runs.get(runId);
     if (!run) return;
     this.detach(run);
+    this.records.reuse(run);
     this.sweep();
   }
 
@@ -155,7 +157,7 @@ export class AdmissionEngine {
     const known = this.runs.get(run.id, hash);
     if (known && known.state !== 'queued') return;
     if (known) this.detach(known);
-    this.attach(runRecord(run, hash, state), this.bookOf(run.workflow));
+    this.attach(this.records.make(run, hash, state), this.bookOf(run.workflow));
     this.sweep();
   }
 
