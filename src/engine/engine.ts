@@ -6,23 +6,26 @@ import type { Verdict } from './contest.ts';
 import type { Group } from './group.ts';
 import { arrivalOrder } from './ordering.ts';
 import { PendingWork } from './pending.ts';
-import { hashOf, RunIndex } from './run-index.ts';
+import { HashIndex, hashOf } from './hash-index.ts';
 import { leaveGroups, RunRecords, type RunRecord } from './run-record.ts';
 import type { Decision, EngineStats, QueuedRun, RunKey, RunState, Tally, WorkflowLimits } from './types.ts';
 import { WorkflowBook } from './workflow-book.ts';
 
 export class AdmissionEngine {
-  private readonly runs = new RunIndex<RunRecord>();
+  private readonly runs = new HashIndex<RunRecord>(idOfRun);
   private readonly records = new RunRecords();
   private readonly books = new Map<string, WorkflowBook>();
   private readonly admitted: AdmittedPicture;
   private readonly pending = new PendingWork();
-  /** Groups whose CANCEL_* rule may no longer hold: a contender joined, or the rule changed. */
-  private readonly unsettled = new Set<Group>();
+  // Arrays emptied after use, not Sets cleared: a Set cleared moves to a new
+  // table and links the old one to it, which the young-generation collector
+  // can take for live (hash-index.ts). Repeats are harmless.
+  /** Groups whose CANCEL_* rule may no longer hold (Group.unsettled): a contender joined, or the rule changed. */
+  private readonly unsettled: Group[] = [];
   /** Groups that lost their last run during this call: forgotten at its end, unless a run came back. */
-  private readonly emptied = new Set<Group>();
+  private readonly emptied: Group[] = [];
   /** Workflows that lost their last run or their limits during this call: likewise. */
-  private readonly emptiedBooks = new Set<WorkflowBook>();
+  private readonly emptiedBooks: WorkflowBook[] = [];
   private admissions = 0;
 
   constructor(options: { maxConcurrentRuns: number }) {
@@ -167,7 +170,7 @@ export class AdmissionEngine {
     for (const run of runs) this.detach(run);
     book.reconfigure(limits);
     for (const run of runs) this.attach(run, book);
-    this.emptiedBooks.add(book);
+    this.emptiedBooks.push(book);
     this.sweep();
   }
 
@@ -191,7 +194,7 @@ export class AdmissionEngine {
       if (!group.contenders) continue;
       if (group.contenders.admits(run)) group.contenders.enter(run, m);
       // A contender more, or (CANCEL_NEWEST) a slot taken: the rule may cancel someone.
-      this.unsettled.add(group);
+      this.unsettle(group);
     }
   }
 
@@ -209,11 +212,11 @@ export class AdmissionEngine {
     }
     for (let m = run.memberships; m; m = m.next) {
       m.group.members -= 1;
-      if (m.group.members === 0) this.emptied.add(m.group);
+      if (m.group.members === 0) this.emptied.push(m.group);
     }
     leaveGroups(run);
     run.book = undefined;
-    if (book.runs.length === 0) this.emptiedBooks.add(book);
+    if (book.runs.length === 0) this.emptiedBooks.push(book);
   }
 
   private admit(run: RunRecord, now: number): void {
@@ -240,35 +243,44 @@ export class AdmissionEngine {
     for (let m = run.memberships; m; m = m.next) this.pending.refresh(m.group);
   }
 
+  private unsettle(group: Group): void {
+    if (group.unsettled) return;
+    group.unsettled = true;
+    this.unsettled.push(group);
+  }
+
   /** The verdicts of every unsettled group; a run cancelled by several entries gets the first entry's. */
   private settleContests(): readonly Verdict[] {
-    if (this.unsettled.size === 0) return none;
+    if (this.unsettled.length === 0) return none;
     const verdicts = new Map<RunRecord, Verdict>();
     for (const group of this.unsettled) {
+      // Not unsettled any more: forgotten since.
+      if (!group.unsettled) continue;
+      group.unsettled = false;
       for (const verdict of group.contenders?.settle(group) ?? []) {
         const earlier = verdicts.get(verdict.run);
         if (!earlier || verdict.entry < earlier.entry) verdicts.set(verdict.run, verdict);
       }
     }
-    this.unsettled.clear();
+    this.unsettled.length = 0;
     return [...verdicts.values()].sort((a, b) => arrivalOrder(a.run, b.run));
   }
 
   /** The engine holds no group without runs, and no Workflow without limits or runs. */
   private sweep(): void {
-    if (this.emptied.size > 0) this.forgetEmptyGroups();
-    if (this.emptiedBooks.size === 0) return;
+    if (this.emptied.length > 0) this.forgetEmptyGroups();
+    if (this.emptiedBooks.length === 0) return;
     for (const book of this.emptiedBooks) if (book.idle) this.books.delete(book.id);
-    this.emptiedBooks.clear();
+    this.emptiedBooks.length = 0;
   }
 
   private forgetEmptyGroups(): void {
     for (const group of this.emptied) {
       if (group.members > 0) continue;
       this.bookOf(group.workflow).forget(group);
-      this.unsettled.delete(group);
+      group.unsettled = false;
     }
-    this.emptied.clear();
+    this.emptied.length = 0;
   }
 
   private bookOf(workflow: string): WorkflowBook {
@@ -282,6 +294,8 @@ export class AdmissionEngine {
 }
 
 const none: readonly Verdict[] = [];
+
+const idOfRun = (run: RunRecord): string => run.id;
 
 function checkedGlobalLimit(n: number): number {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`maxConcurrentRuns must be an integer >= 0 (0 = unlimited), got ${n}`);

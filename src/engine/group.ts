@@ -33,6 +33,8 @@ export class Group extends ReadyQueue<RunRecord, Membership> implements GroupNam
   /** The group's slot among the groups with room again that hold parked runs; NO_SLOT otherwise. */
   reopenedSlot = NO_SLOT;
   contenders: Contenders | undefined;
+  /** Among the engine's unsettled groups: its CANCEL_* rule is judged again in the next cycle. */
+  unsettled = false;
   /**
    * Set in the constructor: a field that first holds a number keeps it in a
    * number object of its own, written in place at each turn, a cache miss for a
@@ -44,18 +46,21 @@ export class Group extends ReadyQueue<RunRecord, Membership> implements GroupNam
   /** '' (with key '') for the one pseudo-group of a Workflow without entries. */
   readonly expression: string;
   readonly key: string;
+  /** hashOf(key) (hash-index.ts). */
+  readonly hash: number;
   /** The keys of a run whose only key puts it in this group; made for the first such run. */
   private soleKeys: readonly RunKey[] | undefined;
   readonly workflow: string;
   /** The position of the Workflow entry that made the group; -1 for the pseudo-group of a Workflow without entries. */
   entry = -1;
 
-  constructor(workflow: string, expression: string, key: string) {
+  constructor(workflow: string, expression: string, key: string, hash: number) {
     super();
     this.turnTime = Infinity;
     this.workflow = workflow;
     this.expression = expression;
     this.key = key;
+    this.hash = hash;
   }
 
   get id(): string {

@@ -61,9 +61,11 @@
  * groups change.
  * With 100,000 runs, what an event costs is mostly memory, not comparisons:
  * a queued run in one group is one object besides its id, sharing its keys with
- * its group (run-record.ts), so that collecting the young generation, which every
- * queued run outlives, copies little; and runs are found by id with one cache
- * miss, not a walk through a Map's chains (run-index.ts).
+ * its group, and a run that arrives takes the record of one that went
+ * (run-record.ts), so that collecting the young generation, which every queued
+ * run outlives, copies little; and runs and groups are found by key with one
+ * cache miss, not a walk through a Map's chains, in tables that leave no garbage
+ * for the old generation (hash-index.ts).
  */
 export { AdmissionEngine } from './engine.ts';
 export {

@@ -44,7 +44,7 @@ export interface RunRecord extends Omit<Membership, 'group'> {
   /** Its place among the queued runs with a schedule timeout, by deadline. */
   deadlineSlot: number;
   readonly id: string;
-  /** hashOf(id) (run-index.ts). */
+  /** hashOf(id) (hash-index.ts). */
   readonly hash: number;
   parkedSlot: number;
   /** Its index in the book's runs; -1 while the engine does not hold it. */

@@ -1,6 +1,7 @@
 // What the engine holds for one Workflow: its limits, its runs, its groups, and
 // the groups each run counts in under the current limits (§3.7).
 import { Group } from './group.ts';
+import { HashIndex, hashOf } from './hash-index.ts';
 import { firstMembership, membership, type Membership, type RunRecord } from './run-record.ts';
 import type { ConcurrencyEntry, Tally, WorkflowLimits } from './types.ts';
 
@@ -15,8 +16,8 @@ export class WorkflowBook {
    * now and then, for what an index does in O(1).
    */
   readonly runs: RunRecord[] = [];
-  /** Groups by expression, then key; the pseudo-group of a Workflow without entries has expression and key ''. */
-  private readonly groups = new Map<string, Map<string, Group>>();
+  /** Groups by expression, then key (hash-index.ts: not a Map); the pseudo-group of a Workflow without entries has expression and key ''. */
+  private readonly groups = new Map<string, HashIndex<Group>>();
   private groupCount = 0;
   queued = 0;
   running = 0;
@@ -95,7 +96,8 @@ export class WorkflowBook {
 
   forget(group: Group): void {
     const table = this.groups.get(group.expression);
-    if (!table?.delete(group.key)) return;
+    if (table?.get(group.key, group.hash) !== group) return;
+    table.delete(group);
     this.groupCount -= 1;
     if (table.size === 0) this.groups.delete(group.expression);
   }
@@ -103,20 +105,23 @@ export class WorkflowBook {
   /** The group of the entry at position `entry` (-1: the pseudo-group) with this key. */
   private groupFor(expression: string, key: string, entry: number): Group {
     let table = this.groups.get(expression);
-    const known = table?.get(key);
+    const hash = hashOf(key);
+    const known = table?.get(key, hash);
     if (known) return known;
-    const group = new Group(this.id, expression, key);
+    const group = new Group(this.id, expression, key, hash);
     const spec = this.limits?.entries[entry];
     if (spec) group.configure(entry, spec.maxRuns, spec.strategy);
     if (!table) {
-      table = new Map();
+      table = new HashIndex<Group>(keyOfGroup);
       this.groups.set(expression, table);
     }
-    table.set(key, group);
+    table.add(group);
     this.groupCount += 1;
     return group;
   }
 }
+
+const keyOfGroup = (group: Group): string => group.key;
 
 function keyFor(run: RunRecord, spec: ConcurrencyEntry): string | undefined {
   for (const k of run.keys) if (k.expression === spec.expression) return k.key;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashOf, RunIndex } from '../../src/engine/run-index.ts';
+import { HashIndex, hashOf } from '../../src/engine/hash-index.ts';
 import { propertyParameters } from './events.ts';
 
 interface Run {
@@ -8,7 +8,7 @@ interface Run {
   hash: number;
 }
 
-describe('RunIndex', () => {
+describe('HashIndex', () => {
   it('finds what a Map would, across growth, shrinking, colliding hashes and removals that shift runs back', () => {
     // Few distinct ids, so that runs come and go under the same id; many, so the table grows and shrinks.
     const operation = fc.oneof(
@@ -20,7 +20,7 @@ describe('RunIndex', () => {
     const hashing = fc.constantFrom((id: string) => hashOf(id), (id: string) => 1 + (hashOf(id) % 3), (id: string) => 0x3fffffff - (hashOf(id) % 2));
     fc.assert(
       fc.property(hashing, fc.array(operation, { maxLength: 1000 }), (hash, operations) => {
-        const index = new RunIndex<Run>();
+        const index = new HashIndex<Run>((run) => run.id);
         const model = new Map<string, Run>();
         const name = (n: number) => `ns/run-${n}`;
         for (const op of operations) {
@@ -42,6 +42,8 @@ describe('RunIndex', () => {
           }
         }
         for (let n = 0; n <= 300; n++) expect(index.get(name(n), hash(name(n)))).toBe(model.get(name(n)));
+        expect(index.size).toBe(model.size);
+        expect(new Set(index.values())).toEqual(new Set(model.values()));
       }),
       propertyParameters(300),
     );
