@@ -12,11 +12,13 @@
 // Each figure is the median of several timed rounds, after a warm-up, in a
 // process of its own, so that every row starts from the same state (in one
 // process, a row inherits the heap and the JIT's state of the rows before it).
-// Each engine row is measured REPEATS times, the sizes taking turns, and the
-// median kept: this shared VM drifts by tens of percent over minutes, and the
-// targets compare rows measured minutes apart. Writes bench/results/engine.json.
+// The engine rows' processes live side by side and take turns, one round each
+// in turn: this shared VM drifts by tens of percent within seconds, and the
+// targets compare rows, so each row's rounds are spread over the same minute as
+// every other row's. Writes bench/results/engine.json.
 // `npm run bench:engine -- 100000x10000` measures one size only, and writes nothing.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -141,7 +143,18 @@ interface Round {
   usPerEvent: number;
 }
 
-function measure(impl: 'engine' | 'reference', runs: number, groups: number, tiered = false): Row {
+/** A workload set up and warmed up: the heap it holds, and one timed round (SETTINGS) at a time. */
+interface Prepared {
+  heapMB: number;
+  round: () => Round;
+}
+
+const SETTINGS = {
+  engine: { warmUpMs: 500, rounds: 7, roundMs: 300, minIterations: 1000 },
+  reference: { warmUpMs: 0, rounds: 3, roundMs: 1000, minIterations: 3 },
+};
+
+function prepare(impl: 'engine' | 'reference', runs: number, groups: number, tiered = false): Prepared {
   const workload = new Workload(runs, groups, tiered);
   const before = heapUsed();
   const { admission, running } = setUp(impl, workload);
@@ -190,22 +203,32 @@ function measure(impl: 'engine' | 'reference', runs: number, groups: number, tie
     return { usPerDecision: (decide * 1000) / admissions, usPerEvent: (total * 1000) / (2 * iterations) };
   };
 
-  // Warm up (the JIT, the queues' sizes), then take the median of several rounds: a
-  // round that a major collection or another process lands in does not decide.
-  const [warmUpMs, rounds, roundMs, minIterations] = impl === 'engine' ? [500, 7, 300, 1000] : [0, 3, 1000, 3];
+  // Warm up: the JIT, the queues' sizes.
+  const { warmUpMs, roundMs, minIterations } = SETTINGS[impl];
   round(warmUpMs, impl === 'engine' ? 1000 : 1);
-  const results = Array.from({ length: rounds }, () => round(roundMs, minIterations));
-  const usPerDecision = median(results.map((r) => r.usPerDecision));
-  const usPerEvent = median(results.map((r) => r.usPerEvent));
+  return { heapMB, round: () => round(roundMs, minIterations) };
+}
+
+/**
+ * The row from its rounds' medians: a round that a major collection or another
+ * process lands in does not decide.
+ */
+function rowOf(impl: Row['impl'], runs: number, groups: number, heapMB: number, rounds: Round[]): Row {
+  const usPerEvent = median(rounds.map((r) => r.usPerEvent));
   return {
     impl,
     runs,
     groups,
-    usPerDecision: rounded(usPerDecision),
+    usPerDecision: rounded(median(rounds.map((r) => r.usPerDecision))),
     usPerEvent: rounded(usPerEvent),
     eventsPerSec: Math.round(1e6 / usPerEvent),
     heapMB: rounded(heapMB),
   };
+}
+
+function measure(impl: 'engine' | 'reference', runs: number, groups: number, tiered = false): Row {
+  const { heapMB, round } = prepare(impl, runs, groups, tiered);
+  return rowOf(impl, runs, groups, heapMB, Array.from({ length: SETTINGS[impl].rounds }, round));
 }
 
 function median(xs: number[]): number {
@@ -217,7 +240,8 @@ function rounded(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
-const REPEATS = 3;
+/** Rounds per engine row, the rows taking turns. */
+const TURNS = 21;
 
 /** Measures one row in a fresh process (this file with --row), and returns it. */
 function inChild(row: string): Row {
@@ -226,21 +250,59 @@ function inChild(row: string): Row {
   return JSON.parse(child.stdout) as Row;
 }
 
-function medianRow(rows: Row[]): Row {
-  const first = rows[0] as Row;
-  const usPerEvent = median(rows.map((r) => r.usPerEvent));
-  return {
-    ...first,
-    usPerDecision: median(rows.map((r) => r.usPerDecision)),
-    usPerEvent,
-    eventsPerSec: Math.round(1e6 / usPerEvent),
-    heapMB: median(rows.map((r) => r.heapMB)),
-  };
+/** An engine row's process (this file with --serve): prepared once, then one round per request. */
+class RowProcess {
+  readonly runs: number;
+  readonly groups: number;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly replies: AsyncIterator<string>;
+  private stderr = '';
+
+  constructor(runs: number, groups: number) {
+    this.runs = runs;
+    this.groups = groups;
+    this.child = spawn(process.execPath, [...process.execArgv, import.meta.filename, `--serve=${runs}x${groups}`]);
+    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.replies = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** The process's heap figure, once it is set up and warmed up. */
+  async ready(): Promise<number> {
+    return (JSON.parse(await this.reply()) as { heapMB: number }).heapMB;
+  }
+
+  async round(): Promise<Round> {
+    this.child.stdin.write('round\n');
+    return JSON.parse(await this.reply()) as Round;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+
+  private async reply(): Promise<string> {
+    const line = await this.replies.next();
+    if (line.done) throw new Error(`bench:engine --serve=${this.runs}x${this.groups} failed: ${this.stderr}`);
+    return line.value;
+  }
+}
+
+/** Every size in a process of its own, all set up first, then TURNS rounds each, the sizes taking turns. */
+async function engineRows(sizes: [number, number][]): Promise<Row[]> {
+  const processes = sizes.map(([runs, groups]) => new RowProcess(runs, groups));
+  const heaps = await Promise.all(processes.map((p) => p.ready()));
+  const rounds: Round[][] = processes.map(() => []);
+  for (let turn = 1; turn <= TURNS; turn++) {
+    for (const [i, p] of processes.entries()) (rounds[i] as Round[]).push(await p.round());
+    process.stderr.write(`engine: turn ${turn} of ${TURNS}\n`);
+  }
+  for (const p of processes) p.close();
+  return processes.map((p, i) => rowOf('engine', p.runs, p.groups, heaps[i] as number, rounds[i] as Round[]));
 }
 
 const rowFlag = process.argv.find((a) => a.startsWith('--row='))?.slice('--row='.length);
 if (rowFlag) {
-  // One row, in this process: engine:RUNSxGROUPS, reference:RUNSxGROUPS or tiered:RUNS.
+  // One row, in this process: reference:RUNSxGROUPS or tiered:RUNS.
   const [impl = '', size = ''] = rowFlag.split(':');
   const [runs = 0, groups = 0] = size.split('x').map(Number);
   const row = impl === 'tiered' ? measure('engine', runs, TIERS.count * ACCOUNTS.count, true) : measure(impl as Row['impl'], runs, groups);
@@ -248,27 +310,27 @@ if (rowFlag) {
   process.exit(0);
 }
 
+const serveFlag = process.argv.find((a) => a.startsWith('--serve='))?.slice('--serve='.length);
+if (serveFlag) {
+  // An engine row's process: its heap once ready, then a round for each line read.
+  const [runs = 0, groups = 0] = serveFlag.split('x').map(Number);
+  const { heapMB, round } = prepare('engine', runs, groups);
+  process.stdout.write(`${JSON.stringify({ heapMB })}\n`);
+  for await (const line of createInterface({ input: process.stdin })) if (line === 'round') process.stdout.write(`${JSON.stringify(round())}\n`);
+  process.exit(0);
+}
+
 const only = process.argv[2]?.split('x').map(Number);
 if (only) {
   const [runs = 0, groups = 0] = only;
-  for (const impl of ['engine', 'reference'] as const) console.log(inChild(`${impl}:${runs}x${groups}`));
+  console.log((await engineRows([[runs, groups]]))[0]);
+  console.log(inChild(`reference:${runs}x${groups}`));
   process.exit(0);
 }
 
 const sizes = [1_000, 10_000, 100_000];
 const groupCounts = [10, 1_000, 10_000];
-const samples = new Map<string, Row[]>();
-for (let repeat = 1; repeat <= REPEATS; repeat++) {
-  for (const runs of sizes) {
-    for (const groups of groupCounts) {
-      const row = inChild(`engine:${runs}x${groups}`);
-      const key = `${runs}x${groups}`;
-      samples.set(key, [...(samples.get(key) ?? []), row]);
-      process.stderr.write(`engine ${runs} runs / ${groups} groups (${repeat} of ${REPEATS}): ${row.usPerEvent} µs per event\n`);
-    }
-  }
-}
-const rows: Row[] = [...samples.values()].map(medianRow);
+const rows: Row[] = await engineRows(sizes.flatMap((runs) => groupCounts.map((groups): [number, number] => [runs, groups])));
 for (const runs of sizes) {
   for (const groups of groupCounts) {
     const row = inChild(`reference:${runs}x${groups}`);
