@@ -1,8 +1,8 @@
 // Builds the control-plane binaries with `go build` through the Go module proxy,
 // once per version: the results live in the cache (components.ts), never in the repo.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binaries, binaryName, cacheRoot, componentDir, components, type Component } from './components.ts';
 import { ClusterError } from './errors.ts';
@@ -21,6 +21,7 @@ export async function ensureBinaries(
   const paths: BinaryPaths = {};
   for (const component of wanted) {
     const dir = componentDir(component);
+    removeAbandonedStaging(dir);
     const names = component.packages.map(binaryName);
     if (!names.every((name) => existsSync(join(dir, name)))) {
       await buildComponent(component, progress);
@@ -88,6 +89,31 @@ async function buildComponent(component: Component, progress: (line: string) => 
   } finally {
     clearInterval(heartbeat);
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A build killed before its cleanup leaves its staging directory (about 100 MB
+ * for kubernetes). Those of builds still running, in another clone sharing the
+ * cache, stay.
+ */
+function removeAbandonedStaging(target: string): void {
+  if (!existsSync(dirname(target))) return;
+  const prefix = `${basename(target)}.partial-`;
+  for (const entry of readdirSync(dirname(target))) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length));
+    if (!Number.isInteger(pid) || !isRunning(pid)) rmSync(join(dirname(target), entry), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,6 +1,6 @@
 // The control-plane harness fails with one message a person can act on.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,6 +53,24 @@ describe('building the control plane', () => {
       expect(readFileSync(log, 'utf8')).toMatch(/does-not-exist/);
       expect(existsSync(join(cache, 'bin', 'kwok-v0.0.0-test'))).toBe(false);
     } finally {
+      delete process.env['SLUICE_CACHE_DIR'];
+    }
+  });
+
+  it('removes what a killed build left in the cache, and not what a running one is writing', async () => {
+    const cache = scratchDir();
+    const gone = spawnSync('true').pid;
+    const running = spawn('sleep', ['60']);
+    const staging = (pid: number | undefined) => join(cache, 'bin', `kwok-v0.0.0-test.partial-${pid}`);
+    mkdirSync(staging(gone), { recursive: true });
+    mkdirSync(staging(running.pid), { recursive: true });
+    process.env['SLUICE_CACHE_DIR'] = cache;
+    try {
+      await failure(ensureBinaries(() => {}, [bogus]));
+      expect(existsSync(staging(gone))).toBe(false);
+      expect(existsSync(staging(running.pid))).toBe(true);
+    } finally {
+      running.kill();
       delete process.env['SLUICE_CACHE_DIR'];
     }
   });
