@@ -24,7 +24,6 @@ export class RequestQueue {
   private readonly limiter: RateLimiter;
   private readonly maxInFlight: number;
   private readonly waiting: Record<RequestPriority, Fifo<Start>> = { lease: new Fifo<Start>(), admission: new Fifo<Start>(), background: new Fifo<Start>() };
-  private waitingCount = 0;
   private inFlight = 0;
   private pumping = false;
 
@@ -45,7 +44,6 @@ export class RequestQueue {
             void this.pump();
           });
       });
-      this.waitingCount += 1;
       void this.pump();
     });
   }
@@ -55,7 +53,7 @@ export class RequestQueue {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.waitingCount > 0 && this.inFlight < this.maxInFlight) {
+      while (this.waitingCount() > 0 && this.inFlight < this.maxInFlight) {
         await this.limiter.acquire();
         const start = this.takeMostUrgent();
         this.inFlight += 1;
@@ -66,8 +64,11 @@ export class RequestQueue {
     }
   }
 
+  private waitingCount(): number {
+    return this.waiting.lease.size + this.waiting.admission.size + this.waiting.background.size;
+  }
+
   private takeMostUrgent(): Start {
-    this.waitingCount -= 1;
     for (const priority of order) {
       const next = this.waiting[priority].shift();
       if (next) return next;
