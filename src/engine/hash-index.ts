@@ -68,11 +68,14 @@ export class HashIndex<T extends { readonly hash: number }> {
     this.count += 1;
   }
 
-  /** Only for a value in the index. */
-  delete(value: T): void {
+  /** Whether the value was in the index (the same object, not one with the same key). */
+  delete(value: T): boolean {
     const { slots, mask } = this;
     let i = value.hash & mask;
-    while (slots[2 * i + 1] !== value) i = (i + 1) & mask;
+    while (slots[2 * i + 1] !== value) {
+      if (slots[2 * i] === FREE) return false;
+      i = (i + 1) & mask;
+    }
     // Backward shift: every value after the gap whose probe began at or before it moves in, so no probe ends early.
     for (let j = (i + 1) & mask; slots[2 * j] !== FREE; j = (j + 1) & mask) {
       const hash = slots[2 * j] as number;
@@ -85,6 +88,7 @@ export class HashIndex<T extends { readonly hash: number }> {
     slots[2 * i + 1] = undefined;
     this.count -= 1;
     if (8 * this.count < this.mask + 1 && this.mask + 1 > MIN_CAPACITY) this.resize((this.mask + 1) / 2);
+    return true;
   }
 
   private place(hash: number, value: T): void {

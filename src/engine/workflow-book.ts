@@ -96,8 +96,7 @@ export class WorkflowBook {
 
   forget(group: Group): void {
     const table = this.groups.get(group.expression);
-    if (table?.get(group.key, group.hash) !== group) return;
-    table.delete(group);
+    if (!table?.delete(group)) return;
     this.groupCount -= 1;
     if (table.size === 0) this.groups.delete(group.expression);
   }

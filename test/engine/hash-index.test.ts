@@ -9,7 +9,7 @@ interface Run {
 }
 
 describe('HashIndex', () => {
-  it('finds what a Map would, across growth, shrinking, colliding hashes and removals that shift runs back', () => {
+  it('finds and removes what a Map would, across growth, shrinking, colliding hashes and removals that shift runs back', () => {
     // Few distinct ids, so that runs come and go under the same id; many, so the table grows and shrinks.
     const operation = fc.oneof(
       { weight: 3, arbitrary: fc.record({ add: fc.integer({ min: 0, max: 300 }) }) },
@@ -31,9 +31,12 @@ describe('HashIndex', () => {
             index.add(run);
             model.set(id, run);
           } else if ('remove' in op) {
-            const run = model.get(name(op.remove));
+            const id = name(op.remove);
+            // Only the very object goes: another with the same id is not in the index.
+            expect(index.delete({ id, hash: hash(id) })).toBe(false);
+            const run = model.get(id);
             if (!run) continue;
-            index.delete(run);
+            expect(index.delete(run)).toBe(true);
             model.delete(run.id);
           } else {
             // A copy of the id, as the caller's strings are not the engine's.
