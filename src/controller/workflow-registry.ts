@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { inputSizeError, parseDuration, type Workflow } from '../api/index.ts';
 import type { ConcurrencyEntry, WorkflowLimits } from '../engine/index.ts';
 import { compileConcurrencyExpression, type KeyProgram } from '../keys/index.ts';
+import { objectKey } from '../kubernetes/informer.ts';
 
 export interface ReadyWorkflow {
   kind: 'ready';
@@ -73,7 +74,7 @@ export function compileWorkflow(workflow: Workflow): WorkflowState {
     return { kind: 'notReady', generation, reason: 'InvalidInputSchema', message: `spec.inputSchema: ${input.error}` };
   }
   const timeout = workflow.spec.scheduleTimeout ? parseDuration(workflow.spec.scheduleTimeout) : undefined;
-  const id = `${workflow.metadata.namespace}/${workflow.metadata.name}`;
+  const id = objectKey(workflow.metadata);
   return {
     kind: 'ready',
     generation,

@@ -3,6 +3,7 @@
 // Workflows are collected and written at most once per interval each.
 import { conditionTypes, formatMicroTime, setStatusCondition, type Workflow, type WorkflowRun } from '../api/index.ts';
 import { errorMessage, isNotFound, resources, type ClusterApi } from '../kubernetes/cluster-api.ts';
+import { objectKey } from '../kubernetes/informer.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Metrics } from '../telemetry/metrics.ts';
 import { nowMicros } from './clock.ts';
@@ -65,7 +66,7 @@ export class WorkflowStatusReporter {
   }
 
   private async write(workflow: Workflow, counts: Record<string, number>, activeGroups: number): Promise<void> {
-    const key = `${workflow.metadata.namespace}/${workflow.metadata.name}`;
+    const key = objectKey(workflow.metadata);
     const state = this.o.registry.get(key);
     if (!state) return;
     const ready =
