@@ -1,22 +1,11 @@
 // The controller's view of the cluster: one informer per watched namespace (or
 // one for all) for each resource, looked up by "namespace/name".
-import type { KubeConfig } from '@kubernetes/client-node';
-import { Informer, type KubeObject } from '../kubernetes/informer.ts';
-import type { ClusterApi, Resource } from '../kubernetes/cluster-api.ts';
-import type { Logger } from '../telemetry/logger.ts';
+import { Informer, type InformerOptions, type KubeObject } from '../kubernetes/informer.ts';
 
-export interface CacheOptions<T> {
-  name: string;
-  kubeconfig: KubeConfig;
-  api: ClusterApi;
-  resource: Resource;
+/** An informer's options, for several namespaces at once. */
+export interface CacheOptions<T> extends Omit<InformerOptions<T>, 'namespace'> {
+  /** Empty: one informer for every namespace. */
   namespaces: readonly string[];
-  labelSelector?: string;
-  transform?: (obj: T) => T;
-  relistIntervalMs: number;
-  logger: Logger;
-  onUpsert: (obj: T, key: string) => void;
-  onDelete: (obj: T, key: string) => void;
 }
 
 export class Cache<T extends KubeObject> {
